@@ -1,0 +1,116 @@
+package org.alibi4j.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs the benchmark suite and writes {@code RESULTS.md} and {@code bandwidth.png} into a folder.
+ *
+ * <pre>
+ * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite short bench   # under 10 minutes
+ * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite full bench    # the real measurement
+ * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite ci target/ci  # one tiny benchmark
+ * </pre>
+ */
+public final class Suite {
+
+    /** How long and how wide a run is. */
+    enum Mode {
+        /** One CPU benchmark at the smallest size: proves the suite starts and finishes. */
+        ci(1, 1, 200),
+        /** The headline sizes, shortened: minutes. */
+        short_(2, 3, 1000),
+        /** Every size: the real measurement. */
+        full(3, 5, 1000);
+
+        final int warmups;
+        final int measurements;
+        final int iterationMillis;
+
+        Mode(int warmups, int measurements, int iterationMillis) {
+            this.warmups = warmups;
+            this.measurements = measurements;
+            this.iterationMillis = iterationMillis;
+        }
+
+        static Mode parse(String s) {
+            return switch (s) {
+                case "ci" -> ci;
+                case "short" -> short_;
+                case "full" -> full;
+                default -> throw new IllegalArgumentException("mode must be ci, short or full (was '" + s + "')");
+            };
+        }
+    }
+
+    /** One JMH run: a benchmark class and the parameter values to give it. */
+    private record Run(Class<?> benchmark, String[][] params) {
+    }
+
+    private Suite() {
+    }
+
+    public static void main(String[] args) throws RunnerException, IOException {
+        if (args.length != 2) {
+            System.err.println("usage: Suite ci|short|full OUTPUT_DIR");
+            System.exit(2);
+        }
+        Mode mode = Mode.parse(args[0]);
+        Path outDir = Path.of(args[1]);
+        Files.createDirectories(outDir);
+        String started = ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME);
+        List<RunResult> results = new ArrayList<>();
+        for (Run run : runs(mode)) {
+            results.addAll(run(mode, run));
+        }
+        Report report = new Report(results);
+        Files.writeString(outDir.resolve("RESULTS.md"), report.markdown(mode.name().replace("_", ""), started));
+        report.writeChart(outDir.resolve("bandwidth.png"));
+        System.out.println("wrote " + outDir.resolve("RESULTS.md") + " and " + outDir.resolve("bandwidth.png"));
+    }
+
+    private static List<Run> runs(Mode mode) {
+        return switch (mode) {
+            case ci -> List.of(new Run(MaterializeBenchmark.class, new String[][] {{"heads", "8"}, {"size", "128"}}));
+            case short_ -> List.of(
+                    new Run(MaterializeBenchmark.class, new String[][] {{"heads", "32"}, {"size", "512", "2048"}}),
+                    new Run(DecodeRowBenchmark.class, new String[][] {{"heads", "32"}, {"keys", "32768"}}),
+                    new Run(CacheHitBenchmark.class, new String[][] {{"heads", "32"}, {"size", "2048"}}),
+                    new Run(FusedAddBenchmark.class, new String[][] {{"heads", "32"}, {"size", "2048"}, {"form", "SYMMETRIC"}}));
+            case full -> List.of(
+                    // 32 x 8192 x 8192 is 2^31 floats, one more than a Java array holds
+                    new Run(MaterializeBenchmark.class, new String[][] {{"heads", "8"}, {"size", "128", "512", "1024", "2048", "4096", "8192"}}),
+                    new Run(MaterializeBenchmark.class, new String[][] {{"heads", "32"}, {"size", "128", "512", "1024", "2048", "4096"}}),
+                    new Run(DecodeRowBenchmark.class, new String[][] {}),
+                    new Run(CacheHitBenchmark.class, new String[][] {}),
+                    new Run(FusedAddBenchmark.class, new String[][] {}));
+        };
+    }
+
+    private static Collection<RunResult> run(Mode mode, Run run) throws RunnerException {
+        ChainedOptionsBuilder options = new OptionsBuilder()
+                .include(run.benchmark().getName() + "\\.")
+                .warmupIterations(mode.warmups)
+                .warmupTime(TimeValue.milliseconds(mode.iterationMillis))
+                .measurementIterations(mode.measurements)
+                .measurementTime(TimeValue.milliseconds(mode.iterationMillis))
+                .forks(1);
+        for (String[] param : run.params()) {
+            options.param(param[0], java.util.Arrays.copyOfRange(param, 1, param.length));
+        }
+        return new Runner(options.build()).run();
+    }
+}
