@@ -5,52 +5,32 @@ import java.util.concurrent.TimeUnit;
 import org.alibi4j.AlibiSlopes;
 import org.alibi4j.BiasForm;
 import org.alibi4j.BiasSpec;
-import org.alibi4j.cpu.CpuBackend;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /** One decode step, {@code [heads, 1, keys]}, against {@code Arrays.fill} of as many floats. */
-@State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "-Xmx2g")
-public class DecodeRowBenchmark {
+public class DecodeRowBenchmark extends CpuBenchmarkState {
     @Param({"8", "32"})
     int heads;
 
     @Param({"1024", "8192", "32768"})
     int keys;
 
-    private BiasSpec spec;
-    private float[] out;
-    private CpuBackend cpu;
-    private ParallelFill baseline;
 
-    @Setup(Level.Trial)
-    public void setUp() {
-        spec = new BiasSpec(AlibiSlopes.forHeads(heads), heads, 1, keys, BiasForm.SYMMETRIC);
-        out = new float[(int) spec.elementCount()];
-        cpu = new CpuBackend();
-        baseline = new ParallelFill();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        cpu.close();
-        baseline.close();
+    @Override
+    protected BiasSpec spec() {
+        return new BiasSpec(AlibiSlopes.forHeads(heads), heads, 1, keys, BiasForm.SYMMETRIC);
     }
 
     @Benchmark

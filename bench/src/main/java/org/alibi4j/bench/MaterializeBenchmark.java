@@ -5,55 +5,35 @@ import java.util.concurrent.TimeUnit;
 import org.alibi4j.AlibiSlopes;
 import org.alibi4j.BiasForm;
 import org.alibi4j.BiasSpec;
-import org.alibi4j.cpu.CpuBackend;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Writing a square {@code [heads, size, size]} bias into an existing array with the CPU backend,
  * against a multi-threaded {@code Arrays.fill} of the same array in the same run.
  */
-@State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "-Xmx10g")
-public class MaterializeBenchmark {
+public class MaterializeBenchmark extends CpuBenchmarkState {
     @Param({"8", "32"})
     int heads;
 
     @Param({"128", "512", "1024", "2048", "4096"})
     int size;
 
-    private BiasSpec spec;
-    private float[] out;
-    private CpuBackend cpu;
-    private ParallelFill baseline;
 
-    @Setup(Level.Trial)
-    public void setUp() {
-        spec = new BiasSpec(AlibiSlopes.forHeads(heads), heads, size, size, BiasForm.SYMMETRIC);
-        out = new float[(int) spec.elementCount()];
-        cpu = new CpuBackend();
-        baseline = new ParallelFill();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        cpu.close();
-        baseline.close();
+    @Override
+    protected BiasSpec spec() {
+        return new BiasSpec(AlibiSlopes.forHeads(heads), heads, size, size, BiasForm.SYMMETRIC);
     }
 
     @Benchmark
