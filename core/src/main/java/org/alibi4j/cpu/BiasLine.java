@@ -1,5 +1,7 @@
 package org.alibi4j.cpu;
 
+import java.util.Arrays;
+
 import org.alibi4j.BiasForm;
 import org.alibi4j.BiasSpec;
 
@@ -23,32 +25,75 @@ final class BiasLine {
      * Writes {@code line[t0 .. t0 + length)} of head {@code h} to {@code dst[dstOffset ..]}.
      */
     static void write(BiasSpec spec, int h, int t0, float[] dst, int dstOffset, int length) {
-        int diagonal = spec.j() - 1; // t of the key at the query's own position
-        int symmetricEnd = spec.form() == BiasForm.CAUSAL ? Math.min(length, Math.max(0, diagonal + 1 - t0)) : length;
+        int symmetricEnd = symmetricEnd(spec, t0, length);
         if (h >= spec.heads()) {
-            java.util.Arrays.fill(dst, dstOffset, dstOffset + symmetricEnd, 0.0f);
-        } else if ((long) spec.i() + spec.j() < EXACT_FLOAT_INTEGERS) {
-            writeFloatForm(spec.slopes().get(h), t0, diagonal, dst, dstOffset, symmetricEnd);
+            Arrays.fill(dst, dstOffset, dstOffset + symmetricEnd, 0.0f);
+        } else if (floatFormIsExact(spec)) {
+            writeFloatForm(spec.slopes().get(h), spec.j() - 1 - t0, dst, dstOffset, symmetricEnd);
         } else {
-            writeIntegerForm(spec.slopes().get(h), t0, diagonal, dst, dstOffset, symmetricEnd);
+            writeIntegerForm(spec.slopes().get(h), t0, spec.j() - 1, dst, dstOffset, symmetricEnd);
         }
-        // causal: keys after the query position are masked
-        java.util.Arrays.fill(dst, dstOffset + symmetricEnd, dstOffset + length, Float.NEGATIVE_INFINITY);
+        Arrays.fill(dst, dstOffset + symmetricEnd, dstOffset + length, Float.NEGATIVE_INFINITY);
     }
 
     /**
-     * {@code 0 - slope * |u - (diagonal - t0)|} in floats. It equals {@code (float) -d * slope} while every
-     * integer involved is below 2^24 and so an exact float: negation is exact, and {@code 0 - (+0)} keeps
-     * the zero on the diagonal +0.0.
-     *
-     * <p>C2 vectorises this loop; it does not vectorise the integer form, nor {@code (float) (t0 + u)}
-     * with {@code t0} not a constant (measured: 0.09 against 0.9 ns per float), hence the offset is
-     * folded into the loop-invariant {@code centre}.
+     * Adds {@code line[t0 .. t0 + length)} of head {@code h} to {@code dst[dstOffset ..]}, computing each
+     * value where it is added: a loop over one array, which C2 vectorises, where adding from a second
+     * {@code float[]} at another offset it does not (the two might be one array).
      */
-    private static void writeFloatForm(float slope, int t0, int diagonal, float[] dst, int dstOffset, int length) {
-        float centre = diagonal - t0; // the window index of the diagonal
+    static void add(BiasSpec spec, int h, int t0, float[] dst, int dstOffset, int length) {
+        int symmetricEnd = symmetricEnd(spec, t0, length);
+        if (h >= spec.heads()) {
+            addConstant(0.0f, dst, dstOffset, symmetricEnd); // turns -0.0 scores into +0.0, as score + bias does
+        } else if (floatFormIsExact(spec)) {
+            addFloatForm(spec.slopes().get(h), spec.j() - 1 - t0, dst, dstOffset, symmetricEnd);
+        } else {
+            float slope = spec.slopes().get(h);
+            long diagonal = spec.j() - 1;
+            for (int u = 0; u < symmetricEnd; u++) {
+                dst[dstOffset + u] += (float) -Math.abs((long) t0 + u - diagonal) * slope;
+            }
+        }
+        addConstant(Float.NEGATIVE_INFINITY, dst, dstOffset + symmetricEnd, length - symmetricEnd);
+    }
+
+    /**
+     * The float form {@code 0 - slope * |u - centre|}, {@code centre = diagonal - t0}, equals
+     * {@code (float) -d * slope} while every integer involved is below 2^24 and so an exact float:
+     * negation is exact, and {@code 0 - (+0)} keeps the zero on the diagonal +0.0. C2 vectorises it; it
+     * does not vectorise the integer form, nor {@code (float) (t0 + u)} with {@code t0} not a constant
+     * (measured: 0.09 against 0.9 ns per float), hence the offset folded into {@code centre}.
+     */
+    private static boolean floatFormIsExact(BiasSpec spec) {
+        return (long) spec.i() + spec.j() < EXACT_FLOAT_INTEGERS;
+    }
+
+    // The loops below are small methods of their own on purpose: inlined into write() and add() with
+    // their branches, C2 left the store loop scalar (measured: 3x slower decode rows).
+
+    /** {@code dst[dstOffset + u] = 0 - slope * |u - centre|}; {@code centre} is the window index of the diagonal. */
+    private static void writeFloatForm(float slope, float centre, float[] dst, int dstOffset, int length) {
         for (int u = 0; u < length; u++) {
             dst[dstOffset + u] = 0.0f - slope * Math.abs((float) u - centre);
+        }
+    }
+
+    /** {@code dst[dstOffset + u] += 0 - slope * |u - centre|}. */
+    private static void addFloatForm(float slope, float centre, float[] dst, int dstOffset, int length) {
+        for (int u = 0; u < length; u++) {
+            dst[dstOffset + u] += 0.0f - slope * Math.abs((float) u - centre);
+        }
+    }
+
+    /** How many of the window's values are not masked: all, unless causal and past the diagonal. */
+    private static int symmetricEnd(BiasSpec spec, int t0, int length) {
+        int diagonal = spec.j() - 1; // t of the key at the query's own position
+        return spec.form() == BiasForm.CAUSAL ? Math.min(length, Math.max(0, diagonal + 1 - t0)) : length;
+    }
+
+    private static void addConstant(float value, float[] dst, int from, int length) {
+        for (int u = 0; u < length; u++) {
+            dst[from + u] += value;
         }
     }
 

@@ -51,6 +51,11 @@ public final class CpuBackend implements AlibiBackend {
 
     @Override
     public String device() {
+        return describe(threads);
+    }
+
+    /** What a CPU backend with {@code threads} threads runs on, e.g. {@code "Java 25, 2 threads"}. */
+    static String describe(int threads) {
         return "Java " + Runtime.version().feature() + ", " + threads + (threads == 1 ? " thread" : " threads");
     }
 
@@ -136,8 +141,14 @@ public final class CpuBackend implements AlibiBackend {
                 continue;
             }
             int base = offset + (h * i + q0) * j;
+            if (mode == Mode.ADD) {
+                for (int q = q0; q < q1; q++) { // row q starts at line coordinate t = i - 1 - q
+                    BiasLine.add(spec, h, i - 1 - q, out, base + (q - q0) * j, j);
+                }
+                continue;
+            }
             int t0 = i - q1; // the line coordinate of row q1 - 1, key 0
-            if (q1 - q0 == 1 && mode != Mode.ADD) {
+            if (q1 - q0 == 1) {
                 BiasLine.write(spec, h, t0, out, base, j);
                 continue;
             }
@@ -147,20 +158,8 @@ public final class CpuBackend implements AlibiBackend {
             }
             BiasLine.write(spec, h, t0, window, 0, length);
             for (int q = q0; q < q1; q++) {
-                int from = q1 - 1 - q; // row q starts at t = i - 1 - q
-                int to = base + (q - q0) * j;
-                if (mode == Mode.ADD) {
-                    addRow(window, from, out, to, j);
-                } else {
-                    System.arraycopy(window, from, out, to, j);
-                }
+                System.arraycopy(window, q1 - 1 - q, out, base + (q - q0) * j, j);
             }
-        }
-    }
-
-    private static void addRow(float[] bias, int from, float[] scores, int to, int length) {
-        for (int k = 0; k < length; k++) {
-            scores[to + k] += bias[from + k];
         }
     }
 }

@@ -18,8 +18,7 @@ public final class CpuBackendProvider implements AlibiBackendProvider {
 
     @Override
     public BackendStatus status() {
-        return BackendStatus.available(name(), rank(), "Java " + Runtime.version().feature() + ", "
-                + Runtime.getRuntime().availableProcessors() + " threads");
+        return BackendStatus.available(name(), rank(), CpuBackend.describe(Runtime.getRuntime().availableProcessors()));
     }
 
     @Override
