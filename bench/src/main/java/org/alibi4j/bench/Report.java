@@ -167,11 +167,13 @@ final class Report {
             int y = top + plotH - (int) (v / maxGbps * plotH);
             g.drawString(String.format("%.1f", v), left - 40, y + 4);
         }
-        Color[] colors = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44), new Color(214, 39, 40)};
+        // one colour per head count; the baseline dashed in its backend's colour
+        Color[] colors = {new Color(31, 119, 180), new Color(214, 39, 40), new Color(44, 160, 44), new Color(148, 103, 189)};
+        List<String> headCounts = series.keySet().stream().map(k -> k.substring(k.indexOf(", ") + 2)).distinct().sorted().toList();
         int n = 0;
         for (Map.Entry<String, TreeMap<Integer, Double>> s : series.entrySet()) {
             boolean baseline = s.getKey().startsWith(BASELINE);
-            g.setColor(colors[n % colors.length]);
+            g.setColor(colors[headCounts.indexOf(s.getKey().substring(s.getKey().indexOf(", ") + 2)) % colors.length]);
             g.setStroke(baseline ? new BasicStroke(2, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0)
                     : new BasicStroke(2.5f));
             int px = -1;
