@@ -1,0 +1,79 @@
+package org.alibi4j.tornado;
+
+import uk.ac.manchester.tornado.api.annotations.Parallel;
+import uk.ac.manchester.tornado.api.types.HalfFloat;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+
+/**
+ * The ALiBi kernels: plain Java that TornadoVM compiles for a device, and that a test may call
+ * directly to check the logic on the CPU.
+ *
+ * <p>Launch contract: the outer {@code @Parallel} loop runs over keys {@code k} and TornadoVM maps it
+ * to work dimension 0, the inner one over the rows {@code h * i + q} to dimension 1, so neighbouring
+ * work-items write neighbouring floats (coalesced stores). Each element is the formula of ALIBI.md:
+ * the integer distance converted to float (round to nearest, exact below 2^24) times the float slope,
+ * one multiply, so every device gives the bits the CPU gives.
+ */
+public final class AlibiKernels {
+    private AlibiKernels() {
+    }
+
+    /**
+     * Writes the dense {@code [totalHeads, i, j]} bias to {@code out}.
+     *
+     * @param slopes the first {@code heads} entries are the biased heads' slopes
+     * @param causal 1 to set keys after the query position to {@code -inf}, 0 for the symmetric form
+     */
+    public static void fillBias(FloatArray slopes, FloatArray out, int heads, int totalHeads, int i, int j, int causal) {
+        for (@Parallel int k = 0; k < j; k++) {
+            for (@Parallel int row = 0; row < totalHeads * i; row++) {
+                out.set(row * j + k, bias(slopes, heads, i, j, causal, row, k));
+            }
+        }
+    }
+
+    /**
+     * As {@link #fillBias}, stored as half floats: each value is the float bias rounded to the nearest
+     * half (ties to even). Bound: within 2^-11 of the float value relatively where that is a normal half
+     * (|x| >= 2^-14), within 2^-25 absolutely below; biases at or below -65520 become -inf.
+     */
+    public static void fillBiasHalf(FloatArray slopes, HalfFloatArray out, int heads, int totalHeads, int i, int j, int causal) {
+        for (@Parallel int k = 0; k < j; k++) {
+            for (@Parallel int row = 0; row < totalHeads * i; row++) {
+                out.set(row * j + k, new HalfFloat(bias(slopes, heads, i, j, causal, row, k)));
+            }
+        }
+    }
+
+    /** Adds the bias to the dense {@code [totalHeads, i, j]} scores in place; the same launch as {@link #fillBias}. */
+    public static void addBias(FloatArray slopes, FloatArray scores, int heads, int totalHeads, int i, int j, int causal) {
+        for (@Parallel int k = 0; k < j; k++) {
+            for (@Parallel int row = 0; row < totalHeads * i; row++) {
+                int index = row * j + k;
+                // OpenCL may contract `score + (-d) * slope` into one fma, rounding once where Java
+                // rounds twice. `+ 0.0f` stops that: at worst the product is fused with the +0.0, and
+                // fma(a, b, +0.0) is the rounded product; `x + 0.0f` cannot be folded away (x may be -0.0).
+                float bias = bias(slopes, heads, i, j, causal, row, k) + 0.0f;
+                scores.set(index, scores.get(index) + bias);
+            }
+        }
+    }
+
+    /** {@code bias[h][q][k]} with {@code row = h * i + q}. */
+    static float bias(FloatArray slopes, int heads, int i, int j, int causal, int row, int k) {
+        int h = row / i;
+        int q = row - h * i;
+        int distance = k - (j - i + q);
+        float value;
+        if (causal == 1 && distance > 0) {
+            value = Float.NEGATIVE_INFINITY;
+        } else if (h >= heads) {
+            value = 0.0f;
+        } else {
+            int absolute = distance < 0 ? -distance : distance;
+            value = ((float) -absolute) * slopes.get(h); // -0 never arises: (float) -0 is +0.0
+        }
+        return value;
+    }
+}

@@ -1,0 +1,65 @@
+package org.alibi4j.tornado;
+
+import org.alibi4j.AlibiSlopes;
+
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+
+/**
+ * ALiBi as tasks in an engine's own {@link TaskGraph}: the bias is added to scores that are already on
+ * the device, between the engine's {@code QK^T} and softmax tasks, and never materialised.
+ *
+ * <pre>{@code
+ * FloatArray slopes = AlibiTasks.slopes(AlibiSlopes.forHeads(heads));
+ * graph.task("scores", MyKernels::scores, q, k, scores, ...);
+ * AlibiTasks.addBiasCausal(graph, "alibi", slopes, scores, heads, heads, i, j);
+ * graph.task("softmax", MyKernels::softmax, scores, ...);
+ * }</pre>
+ */
+public final class AlibiTasks {
+    private AlibiTasks() {
+    }
+
+    /** The slopes as a device array; pass it to the tasks below, which send it to the device once. */
+    public static FloatArray slopes(AlibiSlopes slopes) {
+        return FloatArray.fromArray(slopes.toArray());
+    }
+
+    /**
+     * Appends task {@code taskName}: the symmetric bias added in place to the dense
+     * {@code [totalHeads, i, j]} {@code scores}, whose first {@code heads} heads have the slopes.
+     */
+    public static TaskGraph addBias(TaskGraph graph, String taskName, FloatArray slopes, FloatArray scores,
+                                    int heads, int totalHeads, int i, int j) {
+        return append(graph, taskName, slopes, scores, heads, totalHeads, i, j, 0);
+    }
+
+    /** As {@link #addBias}, with keys after each query's position set to {@code -inf}. */
+    public static TaskGraph addBiasCausal(TaskGraph graph, String taskName, FloatArray slopes, FloatArray scores,
+                                          int heads, int totalHeads, int i, int j) {
+        return append(graph, taskName, slopes, scores, heads, totalHeads, i, j, 1);
+    }
+
+    /**
+     * Appends the bias of one decode step, a query at {@code position} over keys {@code 0 .. position},
+     * to the dense {@code [totalHeads, position + 1]} score rows.
+     */
+    public static TaskGraph addBiasDecodeRow(TaskGraph graph, String taskName, FloatArray slopes, FloatArray scores,
+                                             int heads, int totalHeads, int position) {
+        return append(graph, taskName, slopes, scores, heads, totalHeads, 1, position + 1, 0);
+    }
+
+    private static TaskGraph append(TaskGraph graph, String taskName, FloatArray slopes, FloatArray scores,
+                                    int heads, int totalHeads, int i, int j, int causal) {
+        if (slopes.getSize() < heads) {
+            throw new IllegalArgumentException("slopes must hold heads = " + heads + " slopes (was " + slopes.getSize() + ")");
+        }
+        if ((long) totalHeads * i * j > scores.getSize()) {
+            throw new IllegalArgumentException("scores needs totalHeads * i * j = " + (long) totalHeads * i * j
+                    + " floats but has " + scores.getSize());
+        }
+        return graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, slopes)
+                .task(taskName, AlibiKernels::addBias, slopes, scores, heads, totalHeads, i, j, causal);
+    }
+}

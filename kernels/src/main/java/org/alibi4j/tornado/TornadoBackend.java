@@ -1,0 +1,203 @@
+package org.alibi4j.tornado;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.alibi4j.AlibiBackend;
+import org.alibi4j.BiasForm;
+import org.alibi4j.BiasSpec;
+import org.alibi4j.BiasStorage;
+
+import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
+
+/**
+ * The TornadoVM backend: each tensor is computed by a task graph {@code alibi_bias} whose task
+ * {@code fill_bias} runs {@link AlibiKernels#fillBias} on the device. Slopes are computed on the host by
+ * the core's {@code AlibiSlopes} and sent once; the tensor stays on the device until the host reads it.
+ */
+public final class TornadoBackend implements AlibiBackend {
+    public static final String NAME = "tornado";
+
+    private final TornadoDevice device;
+    private final LongAdder kernelLaunches = new LongAdder();
+    private final LongAdder hostTransfers = new LongAdder();
+    private final Set<DeviceBiasStorage> live = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+
+    /** On TornadoVM's default device. */
+    public TornadoBackend() {
+        this(TornadoRuntimeProvider.getTornadoRuntime().getDefaultDevice());
+    }
+
+    public TornadoBackend(TornadoDevice device) {
+        this.device = device;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String device() {
+        return describe(device);
+    }
+
+    static String describe(TornadoDevice device) {
+        return device.getPhysicalDevice().getDeviceName() + " (" + device.getTornadoVMBackend() + ")";
+    }
+
+    @Override
+    public BiasStorage materialize(BiasSpec spec) {
+        checkFits(spec);
+        FloatArray slopes = FloatArray.fromArray(spec.slopes().toArray());
+        FloatArray out = new FloatArray((int) spec.elementCount());
+        TaskGraph graph = new TaskGraph("alibi_bias")
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, slopes)
+                .task("fill_bias", AlibiKernels::fillBias, slopes, out, spec.heads(), spec.totalHeads(), spec.i(), spec.j(), causal(spec))
+                .transferToHost(DataTransferMode.UNDER_DEMAND, out);
+        ImmutableTaskGraph snapshot = graph.snapshot();
+        TornadoExecutionPlan plan = new TornadoExecutionPlan(snapshot).withDevice(device);
+        TornadoExecutionResult result = plan.execute();
+        kernelLaunches.increment();
+        DeviceBiasStorage storage = new DeviceBiasStorage(plan, result, out);
+        live.add(storage);
+        return storage;
+    }
+
+    /**
+     * The dense tensor of {@code spec} in half precision, computed on the device and brought to the host;
+     * see {@link AlibiKernels#fillBiasHalf} for the error bound.
+     */
+    public HalfFloatArray materializeHalf(BiasSpec spec) {
+        checkFits(spec, Short.BYTES);
+        FloatArray slopes = FloatArray.fromArray(spec.slopes().toArray());
+        HalfFloatArray out = new HalfFloatArray((int) spec.elementCount());
+        TaskGraph graph = new TaskGraph("alibi_bias_half")
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, slopes)
+                .task("fill_bias_half", AlibiKernels::fillBiasHalf, slopes, out, spec.heads(), spec.totalHeads(), spec.i(), spec.j(), causal(spec))
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot()).withDevice(device)) {
+            plan.execute();
+            kernelLaunches.increment();
+            hostTransfers.increment();
+        } catch (uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException e) {
+            throw new IllegalStateException("TornadoVM could not release the half-precision plan: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    @Override
+    public void addBias(BiasSpec spec, float[] scores, int offset) {
+        org.alibi4j.internal.Arguments.fits("scores", scores, offset, spec.elementCount());
+        checkFits(spec);
+        int n = (int) spec.elementCount();
+        FloatArray slopes = FloatArray.fromArray(spec.slopes().toArray());
+        FloatArray onDevice = new FloatArray(n);
+        MemorySegment.copy(scores, offset, onDevice.getSegment(), ValueLayout.JAVA_FLOAT, 0, n);
+        TaskGraph graph = new TaskGraph("alibi_add")
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, slopes, onDevice)
+                .task("add_bias", AlibiKernels::addBias, slopes, onDevice, spec.heads(), spec.totalHeads(), spec.i(), spec.j(), causal(spec))
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, onDevice);
+        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot()).withDevice(device)) {
+            plan.execute();
+            kernelLaunches.increment();
+            hostTransfers.increment();
+        } catch (uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException e) {
+            throw new IllegalStateException("TornadoVM could not release the add plan: " + e.getMessage(), e);
+        }
+        MemorySegment.copy(onDevice.getSegment(), ValueLayout.JAVA_FLOAT, 0, scores, offset, n);
+    }
+
+    /** Task-graph executions so far: one per computed tensor or fused add. */
+    public long kernelLaunches() {
+        return kernelLaunches.sum();
+    }
+
+    /** Device-to-host copies so far: one per tensor the host read, one per fused add. */
+    public long hostTransfers() {
+        return hostTransfers.sum();
+    }
+
+    /** Frees the device memory of every tensor this backend made; their host copies stay readable. */
+    @Override
+    public void close() {
+        DeviceBiasStorage[] storages;
+        synchronized (live) {
+            storages = live.toArray(DeviceBiasStorage[]::new);
+        }
+        for (DeviceBiasStorage storage : storages) {
+            storage.release();
+        }
+    }
+
+    private void checkFits(BiasSpec spec) {
+        checkFits(spec, Float.BYTES);
+    }
+
+    private void checkFits(BiasSpec spec, int bytesPerElement) {
+        long bytes = spec.elementCount() * bytesPerElement;
+        long limit = device.getMaxAllocMemory();
+        if (bytes > limit) {
+            throw new IllegalArgumentException("a [" + spec.totalHeads() + ", " + spec.i() + ", " + spec.j() + "] tensor needs "
+                    + bytes + " bytes; the largest buffer " + device() + " allocates is " + limit + " bytes");
+        }
+    }
+
+    private static int causal(BiasSpec spec) {
+        return spec.form() == BiasForm.CAUSAL ? 1 : 0;
+    }
+
+    /** A tensor resident on the device; brought to the host on the first host read. */
+    private final class DeviceBiasStorage implements BiasStorage {
+        private final TornadoExecutionPlan plan;
+        private final TornadoExecutionResult result;
+        private final FloatArray out;
+        private boolean onHost;
+        private boolean released;
+
+        DeviceBiasStorage(TornadoExecutionPlan plan, TornadoExecutionResult result, FloatArray out) {
+            this.plan = plan;
+            this.result = result;
+            this.out = out;
+        }
+
+        @Override
+        public synchronized MemorySegment hostSegment() {
+            if (!onHost) {
+                result.transferToHost(out);
+                hostTransfers.increment();
+                onHost = true;
+            }
+            return out.getSegment().asReadOnly();
+        }
+
+        /** Keeps a host copy for the views still out there, then frees the device buffers. */
+        @Override
+        public synchronized void release() {
+            if (released) {
+                return;
+            }
+            hostSegment();
+            released = true;
+            live.remove(this);
+            try {
+                plan.freeDeviceMemory();
+                plan.close();
+            } catch (uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException e) {
+                throw new IllegalStateException("TornadoVM could not free the bias buffers: " + e.getMessage(), e);
+            }
+        }
+    }
+}
