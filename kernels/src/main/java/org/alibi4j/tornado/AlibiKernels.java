@@ -34,15 +34,15 @@ public final class AlibiKernels {
     }
 
     /**
-     * As {@link #fillBias}, stored as half floats: each value is the float bias rounded to the nearest
-     * half (ties to even). Bound: within 2^-11 of the float value relatively where that is a normal half
-     * (|x| >= 2^-14), within 2^-25 absolutely below; biases at or below -65520 become -inf.
+     * Rounds each float to the nearest half (ties to even): the second task of the half-precision fill,
+     * after {@link #fillBias} into a device-only float buffer. (In one kernel, {@code new HalfFloat}
+     * after the bias's branches fails TornadoVM 5.2's Graal compilation.) Bound of the result: within
+     * 2^-11 of the float bias relatively where that is a normal half (|x| >= 2^-14), within 2^-25
+     * absolutely below; biases at or below -65520 become -inf.
      */
-    public static void fillBiasHalf(FloatArray slopes, HalfFloatArray out, int heads, int totalHeads, int i, int j, int causal) {
-        for (@Parallel int k = 0; k < j; k++) {
-            for (@Parallel int row = 0; row < totalHeads * i; row++) {
-                out.set(row * j + k, new HalfFloat(bias(slopes, heads, i, j, causal, row, k)));
-            }
+    public static void toHalf(FloatArray in, HalfFloatArray out) {
+        for (@Parallel int n = 0; n < in.getSize(); n++) {
+            out.set(n, new HalfFloat(in.get(n)));
         }
     }
 

@@ -29,6 +29,7 @@ import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
  */
 public final class TornadoBackend implements AlibiBackend {
     public static final String NAME = "tornado";
+    static final String HALF_UNSUPPORTED = "half-precision kernels do not compile on ";
 
     private final TornadoDevice device;
     private final LongAdder kernelLaunches = new LongAdder();
@@ -78,20 +79,24 @@ public final class TornadoBackend implements AlibiBackend {
 
     /**
      * The dense tensor of {@code spec} in half precision, computed on the device and brought to the host;
-     * see {@link AlibiKernels#fillBiasHalf} for the error bound.
+     * see {@link AlibiKernels#toHalf} for the error bound. Needs device memory for the float tensor too.
      */
     public HalfFloatArray materializeHalf(BiasSpec spec) {
-        checkFits(spec, Short.BYTES);
+        checkFits(spec, Float.BYTES);
         FloatArray slopes = FloatArray.fromArray(spec.slopes().toArray());
+        FloatArray bias = new FloatArray((int) spec.elementCount()); // stays on the device
         HalfFloatArray out = new HalfFloatArray((int) spec.elementCount());
         TaskGraph graph = new TaskGraph("alibi_bias_half")
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, slopes)
-                .task("fill_bias_half", AlibiKernels::fillBiasHalf, slopes, out, spec.heads(), spec.totalHeads(), spec.i(), spec.j(), causal(spec))
+                .task("fill_bias", AlibiKernels::fillBias, slopes, bias, spec.heads(), spec.totalHeads(), spec.i(), spec.j(), causal(spec))
+                .task("to_half", AlibiKernels::toHalf, bias, out)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
         try (TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot()).withDevice(device)) {
             plan.execute();
             kernelLaunches.increment();
             hostTransfers.increment();
+        } catch (uk.ac.manchester.tornado.api.exceptions.TornadoBailoutRuntimeException e) {
+            throw new IllegalStateException(HALF_UNSUPPORTED + device() + " (an OpenCL device needs cl_khr_fp16)", e);
         } catch (uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException e) {
             throw new IllegalStateException("TornadoVM could not release the half-precision plan: " + e.getMessage(), e);
         }
