@@ -4,6 +4,8 @@
 #   scripts/bench.sh short   # the headline sizes, under 10 minutes on 2 cores
 #   scripts/bench.sh full    # every size: the real measurement
 #   scripts/bench.sh ci DIR  # one tiny CPU benchmark, results into DIR (what CI runs)
+#
+# Where TORNADOVM_HOME is set, the TornadoVM benchmarks run too (short and full modes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,4 +15,13 @@ JAVA_HOME=$(scripts/find-jdk25.sh)
 export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
 
 mvn -B -q -pl bench -am package -DskipTests
-java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite "$mode" "$out"
+
+device=""
+if [ -n "${TORNADOVM_HOME:-}" ]; then
+  # The TornadoVM benchmarks fork JVMs with the SDK's flags (Suite passes them); they inherit this
+  # environment, and on PoCL the JVM needs the JDK's signal chaining preloaded.
+  export LD_PRELOAD="$JAVA_HOME/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}"
+  device=$("$TORNADOVM_HOME/bin/tornado" --devices 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g' \
+    | grep -A1 -m1 'DEFAULT' | tail -1 | sed 's/^[[:space:]]*//' || true)
+fi
+java -Dalibi4j.bench.tornadoDevice="$device" -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite "$mode" "$out"

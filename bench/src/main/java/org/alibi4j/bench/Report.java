@@ -26,6 +26,11 @@ import org.openjdk.jmh.results.RunResult;
 final class Report {
     static final String BASELINE = "arraysFillBaseline";
 
+    /** Each benchmark class's baseline methods end so: {@code arraysFillBaseline}, {@code deviceFillBaseline}. */
+    static boolean isBaseline(String method) {
+        return method.endsWith("Baseline");
+    }
+
     /** One measured benchmark method at one set of parameters. */
     record Row(String benchmark, String method, Map<String, String> params, double seconds, double errorSeconds,
                double score, double error, String unit) {
@@ -34,7 +39,7 @@ final class Report {
         long bytesWritten() {
             long heads = Long.parseLong(params.get("heads"));
             return switch (benchmark) {
-                case "MaterializeBenchmark", "FusedAddBenchmark" -> heads * sq(params.get("size")) * Float.BYTES;
+                case "MaterializeBenchmark", "FusedAddBenchmark", "TornadoBenchmark" -> heads * sq(params.get("size")) * Float.BYTES;
                 case "DecodeRowBenchmark" -> heads * Long.parseLong(params.get("keys")) * Float.BYTES;
                 default -> 0;
             };
@@ -82,7 +87,7 @@ final class Report {
     /** The baseline measured in the same run with the same parameters. */
     private Optional<Row> baselineOf(Row row) {
         return rows.stream()
-                .filter(b -> b.benchmark().equals(row.benchmark()) && b.method().equals(BASELINE) && b.params().equals(row.params()))
+                .filter(b -> b.benchmark().equals(row.benchmark()) && isBaseline(b.method()) && b.params().equals(row.params()))
                 .findFirst();
     }
 
@@ -99,10 +104,12 @@ final class Report {
         String tornado = System.getenv("TORNADOVM_HOME");
         md.append("| TornadoVM | ").append(tornado == null
                 ? "not installed (TORNADOVM_HOME unset): no TornadoVM benchmarks in this run"
-                : "TORNADOVM_HOME set; this suite has no TornadoVM benchmarks yet").append(" |\n\n");
+                : Path.of(tornado).getFileName() + ", device: " + System.getProperty("alibi4j.bench.tornadoDevice", "its default"))
+                .append(" |\n\n");
         md.append("Bandwidth is bytes written per second; `vs baseline` is this row's bandwidth over that of a ")
                 .append("multi-threaded `Arrays.fill` of the same floats measured in the same run ")
-                .append("(time of the baseline over time of the row). The machine is shared: trust ratios over times.\n");
+                .append("(time of the baseline over time of the row); for TornadoBenchmark the baseline is a device-side ")
+                .append("fill of as many floats. The machine is shared: trust ratios over times.\n");
 
         Map<String, List<Row>> byBenchmark = new LinkedHashMap<>();
         rows.forEach(r -> byBenchmark.computeIfAbsent(r.benchmark(), b -> new ArrayList<>()).add(r));
@@ -114,7 +121,7 @@ final class Report {
                         .append(String.format("%.3f ± %.3f %s", row.score(), row.error(), row.unit())).append(" | ");
                 md.append(row.bytesWritten() == 0 ? "-" : String.format("%.2f", row.gigabytesPerSecond())).append(" | ");
                 md.append(baselineOf(row).filter(b -> b != row)
-                        .map(b -> String.format("%.2f", b.seconds() / row.seconds())).orElse(row.method().equals(BASELINE) ? "1.00" : "-"));
+                        .map(b -> String.format("%.2f", b.seconds() / row.seconds())).orElse(isBaseline(row.method()) ? "1.00" : "-"));
                 md.append(" |\n");
             }
         }

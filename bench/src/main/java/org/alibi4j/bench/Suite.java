@@ -56,9 +56,15 @@ public final class Suite {
         }
     }
 
-    /** One JMH run: a benchmark class and the parameter values to give it. */
-    private record Run(Class<?> benchmark, String[][] params) {
+    /** One JMH run: a benchmark class's simple name and the parameter values to give it. */
+    private record Run(String benchmark, String[][] params) {
+        Run(Class<?> benchmark, String[][] params) {
+            this(benchmark.getSimpleName(), params);
+        }
     }
+
+    /** Where a TornadoVM SDK is installed, the TornadoVM benchmarks run too (not in ci mode). */
+    private static final String TORNADOVM_HOME = System.getenv("TORNADOVM_HOME");
 
     private Suite() {
     }
@@ -83,6 +89,15 @@ public final class Suite {
     }
 
     private static List<Run> runs(Mode mode) {
+        List<Run> runs = new ArrayList<>(cpuRuns(mode));
+        if (TORNADOVM_HOME != null && mode != Mode.ci) {
+            runs.add(new Run("TornadoBenchmark", mode == Mode.full ? new String[][] {}
+                    : new String[][] {{"heads", "32"}, {"size", "2048"}}));
+        }
+        return runs;
+    }
+
+    private static List<Run> cpuRuns(Mode mode) {
         return switch (mode) {
             case ci -> List.of(new Run(MaterializeBenchmark.class, new String[][] {{"heads", "8"}, {"size", "128"}}));
             case short_ -> List.of(
@@ -102,12 +117,16 @@ public final class Suite {
 
     private static Collection<RunResult> run(Mode mode, Run run) throws RunnerException {
         ChainedOptionsBuilder options = new OptionsBuilder()
-                .include(run.benchmark().getName() + "\\.")
+                .include("\\." + run.benchmark() + "\\.")
                 .warmupIterations(mode.warmups)
                 .warmupTime(TimeValue.milliseconds(mode.iterationMillis))
                 .measurementIterations(mode.measurements)
                 .measurementTime(TimeValue.milliseconds(mode.iterationMillis))
                 .forks(1);
+        if (run.benchmark().startsWith("Tornado")) {
+            // the forked JVM needs the SDK's flags, and must fail rather than fall back to plain Java
+            options.jvmArgsAppend("@" + TORNADOVM_HOME + "/tornado-argfile", "-Dtornado.recover.bailout=False");
+        }
         for (String[] param : run.params()) {
             options.param(param[0], java.util.Arrays.copyOfRange(param, 1, param.length));
         }

@@ -9,9 +9,10 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
  * The ALiBi kernels: plain Java that TornadoVM compiles for a device, and that a test may call
  * directly to check the logic on the CPU.
  *
- * <p>Launch contract: the outer {@code @Parallel} loop runs over keys {@code k} and TornadoVM maps it
- * to work dimension 0, the inner one over the rows {@code h * i + q} to dimension 1, so neighbouring
- * work-items write neighbouring floats (coalesced stores). Each element is the formula of ALIBI.md:
+ * <p>Launch contract: TornadoVM maps the outermost {@code @Parallel} loop to work dimension 0, so the
+ * outermost loop runs over keys {@code k}: neighbouring work-items write neighbouring floats
+ * (coalesced stores). {@link #fillBias} is a 3D launch {@code [j, i, totalHeads]} (no division per
+ * element); {@link #addBias}, which engines append to their own graphs, is 2D {@code [j, totalHeads * i]}. Each element is the formula of ALIBI.md:
  * the integer distance converted to float (round to nearest, exact below 2^24) times the float slope,
  * one multiply, so every device gives the bits the CPU gives.
  */
@@ -27,8 +28,10 @@ public final class AlibiKernels {
      */
     public static void fillBias(FloatArray slopes, FloatArray out, int heads, int totalHeads, int i, int j, int causal) {
         for (@Parallel int k = 0; k < j; k++) {
-            for (@Parallel int row = 0; row < totalHeads * i; row++) {
-                out.set(row * j + k, bias(slopes, heads, i, j, causal, row, k));
+            for (@Parallel int q = 0; q < i; q++) {
+                for (@Parallel int h = 0; h < totalHeads; h++) {
+                    out.set((h * i + q) * j + k, bias(slopes, heads, i, j, causal, h, q, k));
+                }
             }
         }
     }
@@ -51,19 +54,18 @@ public final class AlibiKernels {
         for (@Parallel int k = 0; k < j; k++) {
             for (@Parallel int row = 0; row < totalHeads * i; row++) {
                 int index = row * j + k;
+                int h = row / i;
                 // OpenCL may contract `score + (-d) * slope` into one fma, rounding once where Java
                 // rounds twice. `+ 0.0f` stops that: at worst the product is fused with the +0.0, and
                 // fma(a, b, +0.0) is the rounded product; `x + 0.0f` cannot be folded away (x may be -0.0).
-                float bias = bias(slopes, heads, i, j, causal, row, k) + 0.0f;
+                float bias = bias(slopes, heads, i, j, causal, h, row - h * i, k) + 0.0f;
                 scores.set(index, scores.get(index) + bias);
             }
         }
     }
 
-    /** {@code bias[h][q][k]} with {@code row = h * i + q}. */
-    static float bias(FloatArray slopes, int heads, int i, int j, int causal, int row, int k) {
-        int h = row / i;
-        int q = row - h * i;
+    /** {@code bias[h][q][k]}. */
+    static float bias(FloatArray slopes, int heads, int i, int j, int causal, int h, int q, int k) {
         int distance = k - (j - i + q);
         float value;
         if (causal == 1 && distance > 0) {
