@@ -11,13 +11,15 @@ import org.alibi4j.AlibiBackend;
 import org.alibi4j.BiasForm;
 import org.alibi4j.BiasSpec;
 import org.alibi4j.BiasStorage;
+import org.alibi4j.internal.Arguments;
 
-import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.exceptions.TornadoBailoutRuntimeException;
+import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
@@ -68,9 +70,18 @@ public final class TornadoBackend implements AlibiBackend {
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, slopes)
                 .task("fill_bias", AlibiKernels::fillBias, slopes, out, spec.heads(), spec.totalHeads(), spec.i(), spec.j(), causal(spec))
                 .transferToHost(DataTransferMode.UNDER_DEMAND, out);
-        ImmutableTaskGraph snapshot = graph.snapshot();
-        TornadoExecutionPlan plan = new TornadoExecutionPlan(snapshot).withDevice(device);
-        TornadoExecutionResult result = plan.execute();
+        TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot()).withDevice(device);
+        TornadoExecutionResult result;
+        try {
+            result = plan.execute();
+        } catch (RuntimeException | Error e) { // nothing half-made: free what the failed run allocated
+            try {
+                plan.close();
+            } catch (TornadoExecutionPlanException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
         kernelLaunches.increment();
         DeviceBiasStorage storage = new DeviceBiasStorage(plan, result, out);
         live.add(storage);
@@ -91,21 +102,17 @@ public final class TornadoBackend implements AlibiBackend {
                 .task("fill_bias", AlibiKernels::fillBias, slopes, bias, spec.heads(), spec.totalHeads(), spec.i(), spec.j(), causal(spec))
                 .task("to_half", AlibiKernels::toHalf, bias, out)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
-        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot()).withDevice(device)) {
-            plan.execute();
-            kernelLaunches.increment();
-            hostTransfers.increment();
-        } catch (uk.ac.manchester.tornado.api.exceptions.TornadoBailoutRuntimeException e) {
+        try {
+            runOnce(graph);
+        } catch (TornadoBailoutRuntimeException e) {
             throw new IllegalStateException(HALF_UNSUPPORTED + device() + " (an OpenCL device needs cl_khr_fp16)", e);
-        } catch (uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException e) {
-            throw new IllegalStateException("TornadoVM could not release the half-precision plan: " + e.getMessage(), e);
         }
         return out;
     }
 
     @Override
     public void addBias(BiasSpec spec, float[] scores, int offset) {
-        org.alibi4j.internal.Arguments.fits("scores", scores, offset, spec.elementCount());
+        Arguments.fits("scores", scores, offset, spec.elementCount());
         checkFits(spec);
         int n = (int) spec.elementCount();
         FloatArray slopes = FloatArray.fromArray(spec.slopes().toArray());
@@ -115,14 +122,19 @@ public final class TornadoBackend implements AlibiBackend {
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, slopes, onDevice)
                 .task("add_bias", AlibiKernels::addBias, slopes, onDevice, spec.heads(), spec.totalHeads(), spec.i(), spec.j(), causal(spec))
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, onDevice);
+        runOnce(graph);
+        MemorySegment.copy(onDevice.getSegment(), ValueLayout.JAVA_FLOAT, 0, scores, offset, n);
+    }
+
+    /** Runs a graph that copies its result back once, then frees its device memory. */
+    private void runOnce(TaskGraph graph) {
         try (TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot()).withDevice(device)) {
             plan.execute();
             kernelLaunches.increment();
             hostTransfers.increment();
-        } catch (uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException e) {
-            throw new IllegalStateException("TornadoVM could not release the add plan: " + e.getMessage(), e);
+        } catch (TornadoExecutionPlanException e) {
+            throw new IllegalStateException("TornadoVM could not free a plan's device memory: " + e.getMessage(), e);
         }
-        MemorySegment.copy(onDevice.getSegment(), ValueLayout.JAVA_FLOAT, 0, scores, offset, n);
     }
 
     /** Task-graph executions so far: one per computed tensor or fused add. */
@@ -200,7 +212,7 @@ public final class TornadoBackend implements AlibiBackend {
             try {
                 plan.freeDeviceMemory();
                 plan.close();
-            } catch (uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException e) {
+            } catch (TornadoExecutionPlanException e) {
                 throw new IllegalStateException("TornadoVM could not free the bias buffers: " + e.getMessage(), e);
             }
         }
