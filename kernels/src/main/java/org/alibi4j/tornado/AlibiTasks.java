@@ -1,6 +1,8 @@
 package org.alibi4j.tornado;
 
 import org.alibi4j.AlibiSlopes;
+import org.alibi4j.BiasForm;
+import org.alibi4j.BiasSpec;
 
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
@@ -19,6 +21,27 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
  */
 public final class AlibiTasks {
     private AlibiTasks() {
+    }
+
+    /**
+     * A bias that stays on the device for an engine's own task graphs: {@code graph()} computes it
+     * ({@code fill_bias}) and persists it; an engine's graph in the same execution plan takes it with
+     * {@code consumeFromDevice(graph().getTaskGraphName(), bias())}, with no copy through the host.
+     */
+    public record ResidentBias(TaskGraph graph, FloatArray bias) {
+    }
+
+    /** The dense {@code [totalHeads, i, j]} bias of the form as a {@link ResidentBias} named {@code graphName}. */
+    public static ResidentBias residentBias(String graphName, AlibiSlopes slopes, int totalHeads, int i, int j, BiasForm form) {
+        BiasSpec spec = new BiasSpec(slopes, totalHeads, i, j, form); // checks the arguments
+        FloatArray deviceSlopes = slopes(slopes);
+        FloatArray bias = new FloatArray((int) spec.elementCount());
+        TaskGraph graph = new TaskGraph(graphName)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, deviceSlopes)
+                .task("fill_bias", AlibiKernels::fillBias, deviceSlopes, bias, spec.heads(), totalHeads, i, j,
+                        form == BiasForm.CAUSAL ? 1 : 0)
+                .persistOnDevice(bias);
+        return new ResidentBias(graph, bias);
     }
 
     /** The slopes as a device array; pass it to the tasks below, which send it to the device once. */
