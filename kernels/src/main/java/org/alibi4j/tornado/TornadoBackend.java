@@ -2,6 +2,7 @@ package org.alibi4j.tornado;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
@@ -63,12 +64,22 @@ public final class TornadoBackend implements AlibiBackend {
 
     @Override
     public BiasStorage materialize(BiasSpec spec) {
-        checkFits(spec);
-        FloatArray slopes = FloatArray.fromArray(spec.slopes().toArray());
-        FloatArray out = new FloatArray((int) spec.elementCount());
+        return materializeHeads(spec, 0, spec.totalHeads());
+    }
+
+    /**
+     * Heads {@code [first, end)} of the tensor of {@code spec}: a dense {@code [end - first, i, j]} tensor,
+     * the share of this device when several split the heads ({@link MultiDeviceTornadoBackend}).
+     */
+    BiasStorage materializeHeads(BiasSpec spec, int first, int end) {
+        long elements = (long) (end - first) * spec.i() * spec.j();
+        checkFits(end - first, spec, elements * Float.BYTES);
+        FloatArray slopes = slopesOf(spec, first, end);
+        FloatArray out = new FloatArray((int) elements);
         TaskGraph graph = new TaskGraph("alibi_bias")
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, slopes)
-                .task("fill_bias", AlibiKernels::fillBias, slopes, out, spec.heads(), spec.totalHeads(), spec.i(), spec.j(), causal(spec))
+                .task("fill_bias", AlibiKernels::fillBias, slopes, out, biasedHeads(spec, first, end), end - first,
+                        spec.i(), spec.j(), causal(spec))
                 .transferToHost(DataTransferMode.UNDER_DEMAND, out);
         TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot()).withDevice(device);
         TornadoExecutionResult result;
@@ -93,7 +104,7 @@ public final class TornadoBackend implements AlibiBackend {
      * see {@link AlibiKernels#toHalf} for the error bound. Needs device memory for the float tensor too.
      */
     public HalfFloatArray materializeHalf(BiasSpec spec) {
-        checkFits(spec, Float.BYTES);
+        checkFits(spec.totalHeads(), spec, spec.elementCount() * Float.BYTES);
         FloatArray slopes = FloatArray.fromArray(spec.slopes().toArray());
         FloatArray bias = new FloatArray((int) spec.elementCount()); // stays on the device
         HalfFloatArray out = new HalfFloatArray((int) spec.elementCount());
@@ -113,17 +124,37 @@ public final class TornadoBackend implements AlibiBackend {
     @Override
     public void addBias(BiasSpec spec, float[] scores, int offset) {
         Arguments.fits("scores", scores, offset, spec.elementCount());
-        checkFits(spec);
-        int n = (int) spec.elementCount();
-        FloatArray slopes = FloatArray.fromArray(spec.slopes().toArray());
+        addBiasHeads(spec, 0, spec.totalHeads(), scores, offset);
+    }
+
+    /** Adds the bias of heads {@code [first, end)} of {@code spec} to those heads of the dense scores. */
+    void addBiasHeads(BiasSpec spec, int first, int end, float[] scores, int offset) {
+        int n = (end - first) * spec.i() * spec.j();
+        checkFits(end - first, spec, (long) n * Float.BYTES);
+        int from = offset + first * spec.i() * spec.j();
+        FloatArray slopes = slopesOf(spec, first, end);
         FloatArray onDevice = new FloatArray(n);
-        MemorySegment.copy(scores, offset, onDevice.getSegment(), ValueLayout.JAVA_FLOAT, 0, n);
+        MemorySegment.copy(scores, from, onDevice.getSegment(), ValueLayout.JAVA_FLOAT, 0, n);
         TaskGraph graph = new TaskGraph("alibi_add")
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, slopes, onDevice)
-                .task("add_bias", AlibiKernels::addBias, slopes, onDevice, spec.heads(), spec.totalHeads(), spec.i(), spec.j(), causal(spec))
+                .task("add_bias", AlibiKernels::addBias, slopes, onDevice, biasedHeads(spec, first, end), end - first,
+                        spec.i(), spec.j(), causal(spec))
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, onDevice);
         runOnce(graph);
-        MemorySegment.copy(onDevice.getSegment(), ValueLayout.JAVA_FLOAT, 0, scores, offset, n);
+        MemorySegment.copy(onDevice.getSegment(), ValueLayout.JAVA_FLOAT, 0, scores, from, n);
+    }
+
+    /** How many of heads {@code [first, end)} have a slope: biased heads come first. */
+    private static int biasedHeads(BiasSpec spec, int first, int end) {
+        return Math.max(0, Math.min(end, spec.heads()) - first);
+    }
+
+    /** The slopes of heads {@code [first, end)}; one unused entry where none of them has a slope. */
+    private static FloatArray slopesOf(BiasSpec spec, int first, int end) {
+        float[] all = spec.slopes().toArray();
+        int biased = biasedHeads(spec, first, end);
+        return biased == 0 ? FloatArray.fromArray(new float[] {0f})
+                : FloatArray.fromArray(Arrays.copyOfRange(all, first, first + biased));
     }
 
     /** Runs a graph that copies its result back once, then frees its device memory. */
@@ -135,6 +166,11 @@ public final class TornadoBackend implements AlibiBackend {
         } catch (TornadoExecutionPlanException e) {
             throw new IllegalStateException("TornadoVM could not free a plan's device memory: " + e.getMessage(), e);
         }
+    }
+
+    /** Tensors whose device memory is still held. */
+    public int residentTensors() {
+        return live.size();
     }
 
     /** Task-graph executions so far: one per computed tensor or fused add. */
@@ -159,15 +195,10 @@ public final class TornadoBackend implements AlibiBackend {
         }
     }
 
-    private void checkFits(BiasSpec spec) {
-        checkFits(spec, Float.BYTES);
-    }
-
-    private void checkFits(BiasSpec spec, int bytesPerElement) {
-        long bytes = spec.elementCount() * bytesPerElement;
+    private void checkFits(int heads, BiasSpec spec, long bytes) {
         long limit = device.getMaxAllocMemory();
         if (bytes > limit) {
-            throw new IllegalArgumentException("a [" + spec.totalHeads() + ", " + spec.i() + ", " + spec.j() + "] tensor needs "
+            throw new IllegalArgumentException("a [" + heads + ", " + spec.i() + ", " + spec.j() + "] tensor needs "
                     + bytes + " bytes; the largest buffer " + device() + " allocates is " + limit + " bytes");
         }
     }

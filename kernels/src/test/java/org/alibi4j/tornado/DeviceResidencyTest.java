@@ -47,6 +47,21 @@ class DeviceResidencyTest {
     }
 
     @Test
+    void closeFreesTheDeviceTensorsAndKeepsHostCopiesForViews() {
+        TornadoBackend tornado = (TornadoBackend) new TornadoBackendProvider().open();
+        BiasTensor unread;
+        try (AlibiPositionalBias alibi = AlibiPositionalBias.builder(4).backend(tornado).build()) {
+            unread = alibi.forward(8, 8);
+            alibi.forward(20, 20); // growth: the first tensor's device memory goes
+            assertEquals(1, tornado.residentTensors());
+            BiasSpec spec = new BiasSpec(alibi.slopes(), 4, 8, 8, BiasForm.SYMMETRIC);
+            tornado.close();
+            assertEquals(0, tornado.residentTensors());
+            assertMatchesReference(spec, unread.toArray()); // copied to the host before its buffer went
+        }
+    }
+
+    @Test
     void discoveryPrefersTornadoWhereItRuns() {
         try (var backend = AlibiBackends.open()) {
             assertEquals("tornado", backend.name());
