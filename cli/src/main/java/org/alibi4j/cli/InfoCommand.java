@@ -1,6 +1,7 @@
 package org.alibi4j.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.alibi4j.AlibiBackends;
@@ -23,9 +24,11 @@ final class InfoCommand implements Callable<Integer> {
         out.println("Java    " + Runtime.version() + " (" + System.getProperty("java.vendor") + ", "
                 + System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " processors)");
         out.println();
-        out.printf("%-10s %-5s %-12s %s%n", "backend", "rank", "status", "device / reason");
-        for (BackendStatus s : AlibiBackends.statuses()) {
-            out.printf("%-10s %-5d %-12s %s%n", s.name(), s.rank(), s.available() ? "available" : "unavailable", s.detail());
+        List<BackendStatus> statuses = AlibiBackends.statuses();
+        String name = Columns.leftAligned("backend", statuses.stream().map(BackendStatus::name).toList());
+        out.printf(name + " %-5s %-12s %s%n", "backend", "rank", "status", "device / reason");
+        for (BackendStatus s : statuses) {
+            out.printf(name + " %-5d %-12s %s%n", s.name(), s.rank(), s.available() ? "available" : "unavailable", s.detail());
         }
         return 0;
     }

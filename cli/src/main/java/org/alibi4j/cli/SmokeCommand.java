@@ -67,12 +67,13 @@ final class SmokeCommand implements Callable<Integer> {
         if (backends.isEmpty()) {
             throw new IllegalArgumentException("--backend: unknown backend '" + only + "'; known: " + String.join(", ", AlibiBackends.names()));
         }
-        String format = "%-8s %-34s %-26s %-16s %-12s %-11s %9s%n";
+        String name = Columns.leftAligned("backend", backends.stream().map(BackendStatus::name).toList());
+        String format = name + " %-34s %-26s %-16s %-12s %-11s %9s%n";
         out.printf(format, "backend", "device", "case", "shape", "max |error|", "mismatches", "time ms");
         int failures = 0;
         for (BackendStatus status : backends) {
             if (!status.available()) {
-                out.printf("%-8s unavailable: %s%n", status.name(), status.detail());
+                out.printf(name + " unavailable: %s%n", status.name(), status.detail());
                 failures++;
                 continue;
             }

@@ -4,6 +4,7 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
  * The ALiBi kernels: plain Java that TornadoVM compiles for a device, and that a test may call
@@ -60,6 +61,26 @@ public final class AlibiKernels {
                 // fma(a, b, +0.0) is the rounded product; `x + 0.0f` cannot be folded away (x may be -0.0).
                 float bias = bias(slopes, heads, i, j, causal, h, row - h * i, k) + 0.0f;
                 scores.set(index, scores.get(index) + bias);
+            }
+        }
+    }
+
+    /**
+     * Adds the bias of one decode step to {@code totalHeads} rows of {@code rowStride} scores: the query
+     * at {@code p = position.get(0)} over keys {@code 0 .. p}; keys after {@code p} are left alone. The
+     * position is read on the device because TornadoVM compiles scalar arguments into the kernel as
+     * constants: a scalar position would mean a new compilation at every step, this one compiles once.
+     */
+    public static void addBiasDecodeRow(FloatArray slopes, FloatArray scores, IntArray position, int heads, int totalHeads,
+                                        int rowStride) {
+        for (@Parallel int k = 0; k < rowStride; k++) {
+            for (@Parallel int h = 0; h < totalHeads; h++) {
+                int p = position.get(0);
+                if (k <= p) {
+                    int index = h * rowStride + k;
+                    float bias = bias(slopes, heads, 1, p + 1, 0, h, 0, k) + 0.0f; // + 0.0f: see addBias
+                    scores.set(index, scores.get(index) + bias);
+                }
             }
         }
     }

@@ -7,6 +7,7 @@ import org.alibi4j.BiasSpec;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
  * ALiBi as tasks in an engine's own {@link TaskGraph}: the bias is added to scores that are already on
@@ -65,18 +66,36 @@ public final class AlibiTasks {
     }
 
     /**
-     * Appends the bias of one decode step, a query at {@code position} over keys {@code 0 .. position},
-     * to the dense {@code [totalHeads, position + 1]} score rows.
+     * Appends task {@code taskName}: the bias of one decode step added in place to {@code scores}, laid
+     * out as {@code totalHeads} rows of {@code rowStride} floats (an engine's attention buffer sized for
+     * its context). The step's position {@code p} is {@code position.get(0)} on the device: the query at
+     * {@code p} over keys {@code 0 .. p}, whose first {@code heads} heads have the slopes; keys after
+     * {@code p} are untouched. The engine updates {@code position} each step (transferring it with
+     * {@code EVERY_EXECUTION}, or writing it in an earlier task) and runs the same compiled plan for
+     * every step. {@code p} must be below {@code rowStride}; keys past the row are never written.
      */
     public static TaskGraph addBiasDecodeRow(TaskGraph graph, String taskName, FloatArray slopes, FloatArray scores,
-                                             int heads, int totalHeads, int position) {
-        return append(graph, taskName, slopes, scores, heads, totalHeads, 1, position + 1, 0);
+                                             IntArray position, int heads, int totalHeads, int rowStride) {
+        checkHeads(slopes, heads, totalHeads);
+        if (rowStride < 1) {
+            throw new IllegalArgumentException("rowStride must be at least 1 (was " + rowStride + ")");
+        }
+        if (position.getSize() < 1) {
+            throw new IllegalArgumentException("position must hold one int (was empty)");
+        }
+        if ((long) totalHeads * rowStride > scores.getSize()) {
+            throw new IllegalArgumentException("scores needs totalHeads * rowStride = " + (long) totalHeads * rowStride
+                    + " floats but has " + scores.getSize());
+        }
+        return graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, slopes)
+                .task(taskName, AlibiKernels::addBiasDecodeRow, slopes, scores, position, heads, totalHeads, rowStride);
     }
 
     private static TaskGraph append(TaskGraph graph, String taskName, FloatArray slopes, FloatArray scores,
                                     int heads, int totalHeads, int i, int j, int causal) {
-        if (slopes.getSize() < heads) {
-            throw new IllegalArgumentException("slopes must hold heads = " + heads + " slopes (was " + slopes.getSize() + ")");
+        checkHeads(slopes, heads, totalHeads);
+        if (i < 1 || j < 1) {
+            throw new IllegalArgumentException("i and j must be at least 1 (were " + i + " and " + j + ")");
         }
         if ((long) totalHeads * i * j > scores.getSize()) {
             throw new IllegalArgumentException("scores needs totalHeads * i * j = " + (long) totalHeads * i * j
@@ -84,5 +103,17 @@ public final class AlibiTasks {
         }
         return graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, slopes)
                 .task(taskName, AlibiKernels::addBias, slopes, scores, heads, totalHeads, i, j, causal);
+    }
+
+    private static void checkHeads(FloatArray slopes, int heads, int totalHeads) {
+        if (heads < 1) {
+            throw new IllegalArgumentException("heads must be at least 1 (was " + heads + ")");
+        }
+        if (totalHeads < heads) {
+            throw new IllegalArgumentException("totalHeads must be >= heads = " + heads + " (was " + totalHeads + ")");
+        }
+        if (slopes.getSize() < heads) {
+            throw new IllegalArgumentException("slopes must hold heads = " + heads + " slopes (was " + slopes.getSize() + ")");
+        }
     }
 }

@@ -25,6 +25,8 @@ import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
  * host reads the tensor. Results are those of one device, bit for bit.
  */
 public final class MultiDeviceTornadoBackend implements AlibiBackend {
+    public static final String NAME = "tornado-multi";
+
     private final List<org.alibi4j.tornado.TornadoBackend> devices;
     private final ExecutorService launcher;
 
@@ -38,6 +40,10 @@ public final class MultiDeviceTornadoBackend implements AlibiBackend {
 
     /** Every device of every TornadoVM backend (driver) installed. */
     public static MultiDeviceTornadoBackend allDevices() {
+        return new MultiDeviceTornadoBackend(allDeviceHandles());
+    }
+
+    static List<TornadoDevice> allDeviceHandles() {
         var runtime = TornadoRuntimeProvider.getTornadoRuntime();
         List<TornadoDevice> all = new ArrayList<>();
         for (int b = 0; b < runtime.getNumBackends(); b++) {
@@ -46,12 +52,17 @@ public final class MultiDeviceTornadoBackend implements AlibiBackend {
                 all.add(backend.getDevice(d));
             }
         }
-        return new MultiDeviceTornadoBackend(all);
+        return all;
+    }
+
+    static String describe(List<TornadoDevice> devices) {
+        return devices.size() + " devices: " + devices.stream().map(org.alibi4j.tornado.TornadoBackend::describe)
+                .collect(Collectors.joining("; "));
     }
 
     @Override
     public String name() {
-        return "tornado-multi";
+        return NAME;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.alibi4j.tornado;
 
+import java.util.Optional;
+
 import org.alibi4j.AlibiBackend;
 import org.alibi4j.AlibiBackendProvider;
 import org.alibi4j.BackendStatus;
@@ -23,16 +25,9 @@ public final class TornadoBackendProvider implements AlibiBackendProvider {
 
     @Override
     public BackendStatus status() {
-        try {
-            Class.forName("uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider");
-        } catch (ClassNotFoundException | LinkageError e) {
-            return BackendStatus.unavailable(name(), rank(), "TornadoVM is not on the module path (run with the SDK's "
-                    + "JVM flags: scripts/alibi4j-tornado)");
-        }
-        if (!"false".equalsIgnoreCase(System.getProperty(BAILOUT_PROPERTY))) {
-            // otherwise a kernel that fails to compile silently runs as plain Java on the host
-            return BackendStatus.unavailable(name(), rank(), "TornadoVM's sequential fallback is on: run with -D"
-                    + BAILOUT_PROPERTY + "=False");
+        Optional<String> missing = runtimeMissing();
+        if (missing.isPresent()) {
+            return BackendStatus.unavailable(name(), rank(), missing.get());
         }
         try {
             return BackendStatus.available(name(), rank(), Probe.defaultDevice());
@@ -45,9 +40,25 @@ public final class TornadoBackendProvider implements AlibiBackendProvider {
     public AlibiBackend open() {
         BackendStatus status = status();
         if (!status.available()) {
-            throw new IllegalStateException("backend 'tornado' is unavailable: " + status.detail());
+            throw new IllegalStateException("backend '" + name() + "' is unavailable: " + status.detail());
         }
         return new TornadoBackend();
+    }
+
+    /**
+     * Why TornadoVM cannot run kernels in this JVM, if it cannot: its classes are absent, or its
+     * sequential fallback is on (a kernel that fails to compile would then quietly run as plain Java).
+     */
+    static Optional<String> runtimeMissing() {
+        try {
+            Class.forName("uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider");
+        } catch (ClassNotFoundException | LinkageError e) {
+            return Optional.of("TornadoVM is not on the module path (run with the SDK's JVM flags: scripts/alibi4j-tornado)");
+        }
+        if (!"false".equalsIgnoreCase(System.getProperty(BAILOUT_PROPERTY))) {
+            return Optional.of("TornadoVM's sequential fallback is on: run with -D" + BAILOUT_PROPERTY + "=False");
+        }
+        return Optional.empty();
     }
 
     /** Touches TornadoVM's runtime; loaded only once the classes are known to be there. */
