@@ -39,8 +39,11 @@ final class Report {
         long bytesWritten() {
             long heads = Long.parseLong(params.get("heads"));
             return switch (benchmark) {
-                case "MaterializeBenchmark", "FusedAddBenchmark", "TornadoBenchmark" -> heads * sq(params.get("size")) * Float.BYTES;
-                case "DecodeRowBenchmark" -> heads * Long.parseLong(params.get("keys")) * Float.BYTES;
+                case "MaterializeBenchmark", "FusedAddBenchmark", "TornadoMaterializeBenchmark", "TornadoFusedAddBenchmark" ->
+                        heads * sq(params.get("size")) * Float.BYTES;
+                // the result's bytes: two per half
+                case "TornadoHalfBenchmark" -> heads * sq(params.get("size")) * (method.equals("tornadoHalf") ? 2 : Float.BYTES);
+                case "DecodeRowBenchmark", "TornadoDecodeRowBenchmark" -> heads * Long.parseLong(params.get("keys")) * Float.BYTES;
                 default -> 0;
             };
         }
@@ -60,8 +63,11 @@ final class Report {
     }
 
     private final List<Row> rows = new ArrayList<>();
+    private final List<String> notRun;
 
-    Report(List<RunResult> results) {
+    /** {@code notRun}: benchmarks that produced no result, each with what it needed. */
+    Report(List<RunResult> results, List<String> notRun) {
+        this.notRun = List.copyOf(notRun);
         for (RunResult r : results) {
             BenchmarkParams p = r.getParams();
             String[] name = p.getBenchmark().split("\\.");
@@ -108,8 +114,13 @@ final class Report {
                 .append(" |\n\n");
         md.append("Bandwidth is bytes written per second; `vs baseline` is this row's bandwidth over that of a ")
                 .append("multi-threaded `Arrays.fill` of the same floats measured in the same run ")
-                .append("(time of the baseline over time of the row); for TornadoBenchmark the baseline is a device-side ")
-                .append("fill of as many floats. The machine is shared: trust ratios over times.\n");
+                .append("(time of the baseline over time of the row); for the Tornado* benchmarks the baseline is a ")
+                .append("device-side fill of as many floats (`deviceFillBaseline`), and `CacheHitBenchmark backend=tornado` ")
+                .append("serves views of a tensor resident on the device. The machine is shared: trust ratios over times.\n");
+        if (!notRun.isEmpty()) {
+            md.append("\nNot run (JMH reported an error in their set-up; the run's console output has it):\n\n");
+            notRun.forEach(n -> md.append("- ").append(n).append('\n'));
+        }
 
         Map<String, List<Row>> byBenchmark = new LinkedHashMap<>();
         rows.forEach(r -> byBenchmark.computeIfAbsent(r.benchmark(), b -> new ArrayList<>()).add(r));
@@ -129,29 +140,52 @@ final class Report {
         return md.toString();
     }
 
-    /** Bandwidth against size of the materialise benchmark: one line per heads and method. */
+    /** One chart panel: a materialise benchmark's bandwidth against size, with its baseline. */
+    private record Panel(String benchmark, String title, String baselineMethod, String baselineLabel) {
+    }
+
+    private static final List<Panel> PANELS = List.of(
+            new Panel("MaterializeBenchmark", "CPU: bias fill vs multi-threaded Arrays.fill (GB/s written)",
+                    BASELINE, "Arrays.fill (baseline)"),
+            new Panel("TornadoMaterializeBenchmark", "TornadoVM device: bias fill vs device-side fill (GB/s written)",
+                    "deviceFillBaseline", "device fill (baseline)"));
+
+    /**
+     * Bandwidth against size of the materialise benchmarks, one panel per backend measured (each on its
+     * own scale: a GPU and a CPU differ by orders of magnitude), one line per method and head count.
+     */
     void writeChart(Path png) throws IOException {
+        List<Panel> measured = PANELS.stream()
+                .filter(p -> rows.stream().anyMatch(r -> r.benchmark().equals(p.benchmark()))).toList();
+        int width = 900;
+        int panelHeight = 560;
+        BufferedImage image = new BufferedImage(width, panelHeight * Math.max(1, measured.size()), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, width, image.getHeight());
+        for (int p = 0; p < measured.size(); p++) {
+            drawPanel(g, measured.get(p), p * panelHeight, width, panelHeight);
+        }
+        g.dispose();
+        ImageIO.write(image, "png", png.toFile());
+    }
+
+    private void drawPanel(Graphics2D g, Panel panel, int y0, int width, int height) {
         Map<String, TreeMap<Integer, Double>> series = new TreeMap<>();
         for (Row row : rows) {
-            if (row.benchmark().equals("MaterializeBenchmark")) {
+            if (row.benchmark().equals(panel.benchmark())) {
                 series.computeIfAbsent(row.method() + ", " + row.params().get("heads") + " heads", s -> new TreeMap<>())
                         .put(Integer.parseInt(row.params().get("size")), row.gigabytesPerSecond());
             }
         }
-        int width = 900;
-        int height = 560;
         int left = 80;
         int right = 260;
-        int top = 50;
+        int top = y0 + 50;
         int bottom = 70;
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, width, height);
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
-        g.drawString("CPU: bias fill vs multi-threaded Arrays.fill (GB/s written)", left, 30);
+        g.drawString(panel.title(), left, y0 + 30);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         double maxGbps = series.values().stream().flatMap(m -> m.values().stream()).mapToDouble(d -> d).max().orElse(1) * 1.15;
         int minSize = series.values().stream().mapToInt(TreeMap::firstKey).min().orElse(128);
@@ -159,7 +193,7 @@ final class Report {
         double logMin = Math.log(minSize);
         double logSpan = Math.max(1e-9, Math.log(maxSize) - logMin);
         int plotW = width - left - right;
-        int plotH = height - top - bottom;
+        int plotH = height - (top - y0) - bottom;
         g.drawRect(left, top, plotW, plotH);
         for (int s = minSize; s <= maxSize; s *= 2) {
             int x = left + (int) ((Math.log(s) - logMin) / logSpan * plotW);
@@ -174,15 +208,22 @@ final class Report {
             int y = top + plotH - (int) (v / maxGbps * plotH);
             g.drawString(String.format("%.1f", v), left - 40, y + 4);
         }
-        // one colour per head count; the baseline dashed in its backend's colour
+        // one colour per head count; the baseline dashed, a second method dotted
         Color[] colors = {new Color(31, 119, 180), new Color(214, 39, 40), new Color(44, 160, 44), new Color(148, 103, 189)};
         List<String> headCounts = series.keySet().stream().map(k -> k.substring(k.indexOf(", ") + 2)).distinct().sorted().toList();
+        List<String> methods = series.keySet().stream().map(k -> k.substring(0, k.indexOf(", ")))
+                .filter(m -> !m.equals(panel.baselineMethod())).distinct().sorted().toList();
         int n = 0;
         for (Map.Entry<String, TreeMap<Integer, Double>> s : series.entrySet()) {
-            boolean baseline = s.getKey().startsWith(BASELINE);
+            String method = s.getKey().substring(0, s.getKey().indexOf(", "));
             g.setColor(colors[headCounts.indexOf(s.getKey().substring(s.getKey().indexOf(", ") + 2)) % colors.length]);
-            g.setStroke(baseline ? new BasicStroke(2, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0)
-                    : new BasicStroke(2.5f));
+            if (method.equals(panel.baselineMethod())) {
+                g.setStroke(new BasicStroke(2, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0));
+            } else if (methods.indexOf(method) > 0) {
+                g.setStroke(new BasicStroke(2, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 1, new float[] {1, 4}, 0));
+            } else {
+                g.setStroke(new BasicStroke(2.5f));
+            }
             int px = -1;
             int py = -1;
             for (Map.Entry<Integer, Double> point : s.getValue().entrySet()) {
@@ -198,11 +239,10 @@ final class Report {
             int ly = top + 20 + n * 22;
             g.drawLine(width - right + 15, ly - 4, width - right + 45, ly - 4);
             g.setColor(Color.BLACK);
-            g.drawString(s.getKey().replace(BASELINE, "Arrays.fill (baseline)"), width - right + 52, ly);
+            g.drawString(s.getKey().replace(panel.baselineMethod(), panel.baselineLabel()), width - right + 52, ly);
             n++;
         }
-        g.dispose();
-        ImageIO.write(image, "png", png.toFile());
+        g.setStroke(new BasicStroke(1));
     }
 
     private static String jmhVersion() {

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 
@@ -56,10 +57,18 @@ public final class Suite {
         }
     }
 
-    /** One JMH run: a benchmark class's simple name and the parameter values to give it. */
-    private record Run(String benchmark, String[][] params) {
+    /**
+     * One JMH run: a benchmark class's simple name, whether its forked JVM runs TornadoVM (and so needs
+     * the SDK's flags), and the parameter values to give it.
+     */
+    private record Run(String benchmark, boolean tornado, String[][] params) {
         Run(Class<?> benchmark, String[][] params) {
-            this(benchmark.getSimpleName(), params);
+            this(benchmark.getSimpleName(), false, params);
+        }
+
+        /** A benchmark compiled only with the SDK (src/tornado), so named here rather than by class. */
+        static Run onTornado(String benchmark, String[][] params) {
+            return new Run(benchmark, true, params);
         }
     }
 
@@ -79,10 +88,15 @@ public final class Suite {
         Files.createDirectories(outDir);
         String started = ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME);
         List<RunResult> results = new ArrayList<>();
+        List<String> notRun = new ArrayList<>();
         for (Run run : runs(mode)) {
-            results.addAll(run(mode, run));
+            Collection<RunResult> ran = run(mode, run);
+            if (ran.isEmpty()) { // JMH went on past a failed set-up (no fp16 on the device, say)
+                notRun.add("`" + run.benchmark() + "` " + Arrays.deepToString(run.params()));
+            }
+            results.addAll(ran);
         }
-        Report report = new Report(results);
+        Report report = new Report(results, notRun);
         Files.writeString(outDir.resolve("RESULTS.md"), report.markdown(mode.name().replace("_", ""), started));
         report.writeChart(outDir.resolve("bandwidth.png"));
         System.out.println("wrote " + outDir.resolve("RESULTS.md") + " and " + outDir.resolve("bandwidth.png"));
@@ -91,10 +105,29 @@ public final class Suite {
     private static List<Run> runs(Mode mode) {
         List<Run> runs = new ArrayList<>(cpuRuns(mode));
         if (TORNADOVM_HOME != null && mode != Mode.ci) {
-            runs.add(new Run("TornadoBenchmark", mode == Mode.full ? new String[][] {}
-                    : new String[][] {{"heads", "32"}, {"size", "2048"}}));
+            runs.addAll(tornadoRuns(mode));
         }
         return runs;
+    }
+
+    private static List<Run> tornadoRuns(Mode mode) {
+        String[][] cacheHit = {{"backend", "tornado"}, {"heads", "32"}, {"size", "2048"}};
+        return switch (mode) {
+            case ci -> List.of();
+            case short_ -> List.of(
+                    Run.onTornado("TornadoMaterializeBenchmark", new String[][] {{"heads", "32"}, {"size", "512", "2048"}}),
+                    Run.onTornado("TornadoDecodeRowBenchmark", new String[][] {{"heads", "32"}, {"keys", "32768"}}),
+                    Run.onTornado("CacheHitBenchmark", cacheHit),
+                    Run.onTornado("TornadoFusedAddBenchmark", new String[][] {{"heads", "32"}, {"size", "2048"}, {"form", "SYMMETRIC"}}),
+                    Run.onTornado("TornadoHalfBenchmark", new String[][] {{"heads", "32"}, {"size", "2048"}}));
+            case full -> List.of(
+                    Run.onTornado("TornadoMaterializeBenchmark", new String[][] {{"heads", "8"}, {"size", "128", "512", "1024", "2048", "4096", "8192"}}),
+                    Run.onTornado("TornadoMaterializeBenchmark", new String[][] {{"heads", "32"}, {"size", "128", "512", "1024", "2048", "4096"}}),
+                    Run.onTornado("TornadoDecodeRowBenchmark", new String[][] {}),
+                    Run.onTornado("CacheHitBenchmark", new String[][] {{"backend", "tornado"}}),
+                    Run.onTornado("TornadoFusedAddBenchmark", new String[][] {}),
+                    Run.onTornado("TornadoHalfBenchmark", new String[][] {}));
+        };
     }
 
     private static List<Run> cpuRuns(Mode mode) {
@@ -123,12 +156,12 @@ public final class Suite {
                 .measurementIterations(mode.measurements)
                 .measurementTime(TimeValue.milliseconds(mode.iterationMillis))
                 .forks(1);
-        if (run.benchmark().startsWith("Tornado")) {
+        if (run.tornado()) {
             // the forked JVM needs the SDK's flags, and must fail rather than fall back to plain Java
             options.jvmArgsAppend("@" + TORNADOVM_HOME + "/tornado-argfile", "-Dtornado.recover.bailout=False");
         }
         for (String[] param : run.params()) {
-            options.param(param[0], java.util.Arrays.copyOfRange(param, 1, param.length));
+            options.param(param[0], Arrays.copyOfRange(param, 1, param.length));
         }
         return new Runner(options.build()).run();
     }
