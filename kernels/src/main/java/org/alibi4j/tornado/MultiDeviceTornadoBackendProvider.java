@@ -1,9 +1,6 @@
 package org.alibi4j.tornado;
 
-import java.util.Optional;
-
 import org.alibi4j.AlibiBackend;
-import org.alibi4j.AlibiBackendProvider;
 import org.alibi4j.BackendStatus;
 
 /**
@@ -12,7 +9,7 @@ import org.alibi4j.BackendStatus;
  * every host read, so it is chosen by name ({@code --backend tornado-multi}) rather than by default.
  * Available only where TornadoVM sees two devices or more.
  */
-public final class MultiDeviceTornadoBackendProvider implements AlibiBackendProvider {
+public final class MultiDeviceTornadoBackendProvider extends TornadoProviderSupport {
 
     @Override
     public String name() {
@@ -25,29 +22,16 @@ public final class MultiDeviceTornadoBackendProvider implements AlibiBackendProv
     }
 
     @Override
-    public BackendStatus status() {
-        Optional<String> missing = TornadoBackendProvider.runtimeMissing();
-        if (missing.isPresent()) {
-            return BackendStatus.unavailable(name(), rank(), missing.get());
+    protected BackendStatus deviceStatus() {
+        var devices = MultiDeviceTornadoBackend.allDeviceHandles();
+        if (devices.size() < 2) {
+            return unavailable("TornadoVM sees " + devices.size() + " device; a split needs two or more");
         }
-        try {
-            var devices = MultiDeviceTornadoBackend.allDeviceHandles();
-            if (devices.size() < 2) {
-                return BackendStatus.unavailable(name(), rank(), "TornadoVM sees " + devices.size()
-                        + " device; a split needs two or more");
-            }
-            return BackendStatus.available(name(), rank(), MultiDeviceTornadoBackend.describe(devices));
-        } catch (RuntimeException | LinkageError e) {
-            return BackendStatus.unavailable(name(), rank(), "TornadoVM found no usable device: " + e);
-        }
+        return available(MultiDeviceTornadoBackend.describe(devices));
     }
 
     @Override
-    public AlibiBackend open() {
-        BackendStatus status = status();
-        if (!status.available()) {
-            throw new IllegalStateException("backend '" + name() + "' is unavailable: " + status.detail());
-        }
+    protected AlibiBackend newBackend() {
         return MultiDeviceTornadoBackend.allDevices();
     }
 }

@@ -50,14 +50,14 @@ class NoSilentFallbackTest {
 
     @Test
     void theBackendIsUnavailableWhileTheFallbackIsOn() {
-        String before = System.getProperty(TornadoBackendProvider.BAILOUT_PROPERTY);
+        String before = System.getProperty(TornadoProviderSupport.BAILOUT_PROPERTY);
         try {
-            System.setProperty(TornadoBackendProvider.BAILOUT_PROPERTY, "True");
+            System.setProperty(TornadoProviderSupport.BAILOUT_PROPERTY, "True");
             BackendStatus status = new TornadoBackendProvider().status();
             assertFalse(status.available());
             assertEquals("TornadoVM's sequential fallback is on: run with -Dtornado.recover.bailout=False", status.detail());
         } finally {
-            System.setProperty(TornadoBackendProvider.BAILOUT_PROPERTY, before);
+            System.setProperty(TornadoProviderSupport.BAILOUT_PROPERTY, before);
         }
     }
 }

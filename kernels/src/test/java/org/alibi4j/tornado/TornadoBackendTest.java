@@ -12,7 +12,7 @@ class TornadoBackendTest extends BackendContract {
     protected AlibiBackend openBackend() {
         assumeTrue(System.getenv("TORNADOVM_HOME") != null, "TORNADOVM_HOME is not set: no TornadoVM to test");
         // a bailout must fail the test, never run the kernel as plain Java
-        assertEquals("False", System.getProperty(TornadoBackendProvider.BAILOUT_PROPERTY));
+        assertEquals("False", System.getProperty(TornadoProviderSupport.BAILOUT_PROPERTY));
         return new TornadoBackendProvider().open();
     }
 }
