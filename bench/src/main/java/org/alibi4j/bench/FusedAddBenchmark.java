@@ -1,29 +1,18 @@
 package org.alibi4j.bench;
 
-import java.util.concurrent.TimeUnit;
-
 import org.alibi4j.AlibiSlopes;
 import org.alibi4j.BiasForm;
 import org.alibi4j.BiasSpec;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Adding the bias into {@code [heads, size, size]} scores: the fused add, against materialising the
  * bias and then adding it, and against {@code Arrays.fill} of the scores as the memory baseline.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "-Xmx8g")
 public class FusedAddBenchmark extends CpuBenchmarkState {
     @Param({"8", "32"})
@@ -58,12 +47,6 @@ public class FusedAddBenchmark extends CpuBenchmarkState {
     public float[] materializeThenAdd() {
         cpu.fill(spec, bias, 0);
         baseline.add(out, bias);
-        return out;
-    }
-
-    @Benchmark
-    public float[] arraysFillBaseline() {
-        baseline.fill(out, -1f);
         return out;
     }
 }

@@ -1,27 +1,16 @@
 package org.alibi4j.bench;
 
-import java.util.concurrent.TimeUnit;
-
 import org.alibi4j.AlibiSlopes;
 import org.alibi4j.BiasForm;
 import org.alibi4j.BiasSpec;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Writing a square {@code [heads, size, size]} bias into an existing array with the CPU backend,
  * against a multi-threaded {@code Arrays.fill} of the same array in the same run.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "-Xmx10g")
 public class MaterializeBenchmark extends CpuBenchmarkState {
     @Param({"8", "32"})
@@ -39,12 +28,6 @@ public class MaterializeBenchmark extends CpuBenchmarkState {
     @Benchmark
     public float[] cpuFill() {
         cpu.fill(spec, out, 0);
-        return out;
-    }
-
-    @Benchmark
-    public float[] arraysFillBaseline() {
-        baseline.fill(out, -1f);
         return out;
     }
 }

@@ -91,9 +91,8 @@ public final class Suite {
         List<String> notRun = new ArrayList<>();
         for (Run run : runs(mode)) {
             Collection<RunResult> ran = run(mode, run);
-            if (ran.isEmpty()) { // JMH went on past a failed set-up (no fp16 on the device, say)
-                notRun.add("`" + run.benchmark() + "` " + Arrays.deepToString(run.params()));
-            }
+            // JMH goes on past a failed set-up (no fp16 on the device, a buffer too large for it)
+            notRun.addAll(missing(run, ran));
             results.addAll(ran);
         }
         Report report = new Report(results, notRun);
@@ -148,6 +147,42 @@ public final class Suite {
         };
     }
 
+    /** The parameter combinations {@code run} names that gave no result at all, described for the report. */
+    private static List<String> missing(Run run, Collection<RunResult> ran) {
+        List<String> missing = new ArrayList<>();
+        if (run.params().length == 0) {
+            if (ran.isEmpty()) {
+                missing.add("`" + run.benchmark() + "`, every parameter");
+            }
+            return missing;
+        }
+        for (List<String[]> combination : combinations(run.params(), 0)) {
+            boolean measured = ran.stream().anyMatch(result -> combination.stream()
+                    .allMatch(p -> p[1].equals(result.getParams().getParam(p[0]))));
+            if (!measured) {
+                missing.add("`" + run.benchmark() + "` " + String.join(" ", combination.stream().map(p -> p[0] + "=" + p[1]).toList()));
+            }
+        }
+        return missing;
+    }
+
+    /** Every choice of one value per parameter from {@code params[from..]}, as (name, value) pairs. */
+    private static List<List<String[]>> combinations(String[][] params, int from) {
+        if (from == params.length) {
+            return List.of(List.of());
+        }
+        List<List<String[]>> all = new ArrayList<>();
+        for (List<String[]> rest : combinations(params, from + 1)) {
+            for (int v = 1; v < params[from].length; v++) {
+                List<String[]> combination = new ArrayList<>();
+                combination.add(new String[] {params[from][0], params[from][v]});
+                combination.addAll(rest);
+                all.add(combination);
+            }
+        }
+        return all;
+    }
+
     private static Collection<RunResult> run(Mode mode, Run run) throws RunnerException {
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .include("\\." + run.benchmark() + "\\.")
@@ -157,8 +192,11 @@ public final class Suite {
                 .measurementTime(TimeValue.milliseconds(mode.iterationMillis))
                 .forks(1);
         if (run.tornado()) {
-            // the forked JVM needs the SDK's flags, and must fail rather than fall back to plain Java
-            options.jvmArgsAppend("@" + TORNADOVM_HOME + "/tornado-argfile", "-Dtornado.recover.bailout=False");
+            // the forked JVM needs the SDK's flags, and must fail rather than fall back to plain Java;
+            // TornadoVM's own cap on device memory (4 GB by default) is raised for the largest sizes,
+            // which hold the bias, a second plan's copy and the baseline's buffer at once
+            options.jvmArgsAppend("@" + TORNADOVM_HOME + "/tornado-argfile", "-Dtornado.recover.bailout=False",
+                    "-Dtornado.device.memory=8GB");
         }
         for (String[] param : run.params()) {
             options.param(param[0], Arrays.copyOfRange(param, 1, param.length));

@@ -2,13 +2,21 @@ package org.alibi4j.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.alibi4j.AlibiSlopes;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
 
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
@@ -20,9 +28,16 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 /**
  * What the TornadoVM benchmarks share: plans built, compiled and run once in set-up (so a measurement
  * times executions, as an engine runs them, not TornadoVM's JIT), freed at tear-down; and the
- * baseline, a device-side fill of as many floats as the benchmark writes: the device's write bandwidth.
+ * baseline, a device-side fill of as many floats as the benchmark writes: the device's write bandwidth,
+ * run by {@link #deviceFillBaseline()} in the same fork as each subclass's benchmarks; and the JMH
+ * settings (a subclass may change the time unit).
  */
 @State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
 public abstract class TornadoBenchmarkState {
     private final List<TornadoExecutionPlan> plans = new ArrayList<>();
     private TornadoExecutionPlan fillBaseline;
@@ -75,7 +90,8 @@ public abstract class TornadoBenchmarkState {
         }
     }
 
-    protected final void runFillBaseline() {
+    @Benchmark
+    public void deviceFillBaseline() {
         fillBaseline.execute();
     }
 }

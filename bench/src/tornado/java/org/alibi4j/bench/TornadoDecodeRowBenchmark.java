@@ -4,13 +4,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.alibi4j.tornado.AlibiTasks;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Warmup;
 
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
@@ -24,11 +19,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * on the device. Baseline: a device fill of as many floats. At these sizes a launch's fixed cost
  * dominates, which is what an engine pays per token.
  */
-@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
 public class TornadoDecodeRowBenchmark extends TornadoBenchmarkState {
     @Param({"8", "32"})
     int heads;
@@ -55,10 +46,5 @@ public class TornadoDecodeRowBenchmark extends TornadoBenchmarkState {
     @Benchmark
     public void tornadoDecodeRow() {
         decode.execute();
-    }
-
-    @Benchmark
-    public void deviceFillBaseline() {
-        runFillBaseline();
     }
 }

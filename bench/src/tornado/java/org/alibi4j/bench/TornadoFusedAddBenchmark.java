@@ -1,18 +1,10 @@
 package org.alibi4j.bench;
 
-import java.util.concurrent.TimeUnit;
-
 import org.alibi4j.BiasForm;
 import org.alibi4j.tornado.AlibiKernels;
 import org.alibi4j.tornado.AlibiTasks;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Warmup;
 
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
@@ -24,11 +16,6 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
  * does between {@code QK^T} and softmax: the fused task ({@link AlibiTasks}) against materialising the
  * bias into a second device buffer and then adding it, with a device fill of the scores as baseline.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
 public class TornadoFusedAddBenchmark extends TornadoBenchmarkState {
     @Param({"8", "32"})
     int heads;
@@ -79,10 +66,5 @@ public class TornadoFusedAddBenchmark extends TornadoBenchmarkState {
     @Benchmark
     public void materializeThenAdd() {
         materializeThenAdd.execute();
-    }
-
-    @Benchmark
-    public void deviceFillBaseline() {
-        runFillBaseline();
     }
 }

@@ -1,16 +1,8 @@
 package org.alibi4j.bench;
 
-import java.util.concurrent.TimeUnit;
-
 import org.alibi4j.tornado.AlibiKernels;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Warmup;
 
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
@@ -24,11 +16,6 @@ import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
  * Needs a device with fp16: on one without (PoCL's CPU device), set-up fails saying so and the suite
  * reports the benchmark as not run.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
 public class TornadoHalfBenchmark extends TornadoBenchmarkState {
     @Param({"8", "32"})
     int heads;
@@ -72,10 +59,5 @@ public class TornadoHalfBenchmark extends TornadoBenchmarkState {
     @Benchmark
     public void tornadoHalf() {
         asHalf.execute();
-    }
-
-    @Benchmark
-    public void deviceFillBaseline() {
-        runFillBaseline();
     }
 }

@@ -1,16 +1,8 @@
 package org.alibi4j.bench;
 
-import java.util.concurrent.TimeUnit;
-
 import org.alibi4j.tornado.AlibiKernels;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Warmup;
 
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
@@ -22,11 +14,6 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
  * (what an engine that consumes it there pays), and brought to the host every time. Built only where
  * TORNADOVM_HOME is set; {@code scripts/bench.sh} runs it with the SDK's JVM flags.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
 public class TornadoMaterializeBenchmark extends TornadoBenchmarkState {
     @Param({"8", "32"})
     int heads;
@@ -65,10 +52,5 @@ public class TornadoMaterializeBenchmark extends TornadoBenchmarkState {
     @Benchmark
     public void tornadoToHost() {
         toHost.execute();
-    }
-
-    @Benchmark
-    public void deviceFillBaseline() {
-        runFillBaseline();
     }
 }
