@@ -24,6 +24,7 @@ import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 /**
  * The TornadoVM backend: each tensor is computed by a task graph {@code alibi_bias} whose task
@@ -195,11 +196,13 @@ public final class TornadoBackend implements AlibiBackend {
         }
     }
 
+    /** A FloatArray's device buffer holds a header before the floats: a tensor of exactly the limit does not fit. */
     private void checkFits(int heads, BiasSpec spec, long bytes) {
         long limit = device.getMaxAllocMemory();
-        if (bytes > limit) {
+        if (bytes + TornadoNativeArray.ARRAY_HEADER > limit) {
             throw new IllegalArgumentException("a [" + heads + ", " + spec.i() + ", " + spec.j() + "] tensor needs "
-                    + bytes + " bytes; the largest buffer " + device() + " allocates is " + limit + " bytes");
+                    + bytes + " bytes and TornadoVM's " + TornadoNativeArray.ARRAY_HEADER + "-byte array header; the largest buffer "
+                    + device() + " allocates is " + limit + " bytes");
         }
     }
 
