@@ -2,8 +2,8 @@
 # Runs alibi4j's TornadoVM checks on a machine that has a GPU but no JDK and no package registries,
 # from the bundle scripts/device-bundle.sh packs (this script travels inside it):
 #
-#   tar -xJf alibi4j-device.tar.xz -C /tmp
-#   /tmp/alibi4j-device/device-check.sh OUT [info] [tests] [smoke] [bench] [peer]   # default: all five
+#   tar -xJf alibi4j-device.tar.xz -C DIR
+#   DIR/alibi4j-device/device-check.sh OUT [info] [tests] [smoke] [bench] [peer]   # default: all five
 #
 # info: the backends and their devices; tests: the kernels/ module's JUnit tests (JUnit's console
 # launcher, with the flags Surefire gives them); smoke: `alibi4j smoke`; bench: the suite's short mode

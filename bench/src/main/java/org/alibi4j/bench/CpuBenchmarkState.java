@@ -1,8 +1,8 @@
 package org.alibi4j.bench;
 
-import org.alibi4j.BiasSpec;
 import java.util.concurrent.TimeUnit;
 
+import org.alibi4j.BiasSpec;
 import org.alibi4j.cpu.CpuBackend;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

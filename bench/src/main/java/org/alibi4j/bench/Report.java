@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -171,11 +172,20 @@ final class Report {
         ImageIO.write(image, "png", png.toFile());
     }
 
+    /** One line of a panel: a method at one head count. */
+    private record Line(String method, String heads) {
+        static final Comparator<Line> ORDER = Comparator.comparing(Line::method).thenComparing(Line::heads);
+
+        String label(Panel panel) {
+            return (method.equals(panel.baselineMethod()) ? panel.baselineLabel() : method) + ", " + heads + " heads";
+        }
+    }
+
     private void drawPanel(Graphics2D g, Panel panel, int y0, int width, int height) {
-        Map<String, TreeMap<Integer, Double>> series = new TreeMap<>();
+        Map<Line, TreeMap<Integer, Double>> series = new TreeMap<>(Line.ORDER);
         for (Row row : rows) {
             if (row.benchmark().equals(panel.benchmark())) {
-                series.computeIfAbsent(row.method() + ", " + row.params().get("heads") + " heads", s -> new TreeMap<>())
+                series.computeIfAbsent(new Line(row.method(), row.params().get("heads")), l -> new TreeMap<>())
                         .put(Integer.parseInt(row.params().get("size")), row.gigabytesPerSecond());
             }
         }
@@ -210,13 +220,13 @@ final class Report {
         }
         // one colour per head count; the baseline dashed, a second method dotted
         Color[] colors = {new Color(31, 119, 180), new Color(214, 39, 40), new Color(44, 160, 44), new Color(148, 103, 189)};
-        List<String> headCounts = series.keySet().stream().map(k -> k.substring(k.indexOf(", ") + 2)).distinct().sorted().toList();
-        List<String> methods = series.keySet().stream().map(k -> k.substring(0, k.indexOf(", ")))
+        List<String> headCounts = series.keySet().stream().map(Line::heads).distinct().sorted().toList();
+        List<String> methods = series.keySet().stream().map(Line::method)
                 .filter(m -> !m.equals(panel.baselineMethod())).distinct().sorted().toList();
         int n = 0;
-        for (Map.Entry<String, TreeMap<Integer, Double>> s : series.entrySet()) {
-            String method = s.getKey().substring(0, s.getKey().indexOf(", "));
-            g.setColor(colors[headCounts.indexOf(s.getKey().substring(s.getKey().indexOf(", ") + 2)) % colors.length]);
+        for (Map.Entry<Line, TreeMap<Integer, Double>> s : series.entrySet()) {
+            String method = s.getKey().method();
+            g.setColor(colors[headCounts.indexOf(s.getKey().heads()) % colors.length]);
             if (method.equals(panel.baselineMethod())) {
                 g.setStroke(new BasicStroke(2, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0));
             } else if (methods.indexOf(method) > 0) {
@@ -239,7 +249,7 @@ final class Report {
             int ly = top + 20 + n * 22;
             g.drawLine(width - right + 15, ly - 4, width - right + 45, ly - 4);
             g.setColor(Color.BLACK);
-            g.drawString(s.getKey().replace(panel.baselineMethod(), panel.baselineLabel()), width - right + 52, ly);
+            g.drawString(s.getKey().label(panel), width - right + 52, ly);
             n++;
         }
         g.setStroke(new BasicStroke(1));

@@ -103,7 +103,7 @@ public final class Suite {
 
     private static List<Run> runs(Mode mode) {
         List<Run> runs = new ArrayList<>(cpuRuns(mode));
-        if (TORNADOVM_HOME != null && mode != Mode.ci) {
+        if (TORNADOVM_HOME != null) {
             runs.addAll(tornadoRuns(mode));
         }
         return runs;
@@ -150,17 +150,12 @@ public final class Suite {
     /** The parameter combinations {@code run} names that gave no result at all, described for the report. */
     private static List<String> missing(Run run, Collection<RunResult> ran) {
         List<String> missing = new ArrayList<>();
-        if (run.params().length == 0) {
-            if (ran.isEmpty()) {
-                missing.add("`" + run.benchmark() + "`, every parameter");
-            }
-            return missing;
-        }
-        for (List<String[]> combination : combinations(run.params(), 0)) {
+        for (List<String[]> combination : combinations(run.params(), 0)) { // no parameters named: one, empty
             boolean measured = ran.stream().anyMatch(result -> combination.stream()
                     .allMatch(p -> p[1].equals(result.getParams().getParam(p[0]))));
             if (!measured) {
-                missing.add("`" + run.benchmark() + "` " + String.join(" ", combination.stream().map(p -> p[0] + "=" + p[1]).toList()));
+                missing.add("`" + run.benchmark() + "` " + (combination.isEmpty() ? "every parameter"
+                        : String.join(" ", combination.stream().map(p -> p[0] + "=" + p[1]).toList())));
             }
         }
         return missing;
