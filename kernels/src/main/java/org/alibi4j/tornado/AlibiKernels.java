@@ -56,9 +56,11 @@ public final class AlibiKernels {
             for (@Parallel int row = 0; row < totalHeads * i; row++) {
                 int index = row * j + k;
                 int h = row / i;
-                // OpenCL may contract `score + (-d) * slope` into one fma, rounding once where Java
-                // rounds twice. `+ 0.0f` stops that: at worst the product is fused with the +0.0, and
-                // fma(a, b, +0.0) is the rounded product; `x + 0.0f` cannot be folded away (x may be -0.0).
+                // A compiler may contract `score + (-d) * slope` into one fma, rounding once where Java
+                // rounds twice (PTX's assembler does by default). `+ 0.0f` stops that: at worst the product
+                // is fused with the +0.0, and fma(a, b, +0.0) is the rounded product; `x + 0.0f` cannot be
+                // folded away while signed zeros count (x may be -0.0). Fast math ignores them, so OpenCL
+                // plans use AlibiTasks.EXACT_OPENCL_FLAGS.
                 float bias = bias(slopes, heads, i, j, causal, h, row - h * i, k) + 0.0f;
                 scores.set(index, scores.get(index) + bias);
             }

@@ -21,6 +21,17 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * }</pre>
  */
 public final class AlibiTasks {
+    /**
+     * OpenCL build options under which the kernels give the CPU backend's bits. TornadoVM's default,
+     * {@code -cl-mad-enable -cl-fast-relaxed-math}, lets the OpenCL compiler fuse the fused add's multiply
+     * and add into one fma (seen on PoCL 6 / LLVM 16: the sum rounded once where Java rounds twice, one ulp
+     * apart), ignore the sign of zero and assume there are no infinities (the causal mask is {@code -inf}).
+     * The options apply to a whole execution plan: an engine that wants the exact bias in its own graph
+     * passes them with {@code plan.withCompilerFlags(TornadoVMBackendType.OPENCL, EXACT_OPENCL_FLAGS)},
+     * which turns off fast math for its other kernels in that plan too.
+     */
+    public static final String EXACT_OPENCL_FLAGS = "-w";
+
     private AlibiTasks() {
     }
 

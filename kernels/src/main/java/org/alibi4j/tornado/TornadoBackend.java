@@ -19,6 +19,7 @@ import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.enums.TornadoVMBackendType;
 import uk.ac.manchester.tornado.api.exceptions.TornadoBailoutRuntimeException;
 import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
@@ -82,7 +83,7 @@ public final class TornadoBackend implements AlibiBackend {
                 .task("fill_bias", AlibiKernels::fillBias, slopes, out, biasedHeads(spec, first, end), end - first,
                         spec.i(), spec.j(), causal(spec))
                 .transferToHost(DataTransferMode.UNDER_DEMAND, out);
-        TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot()).withDevice(device);
+        TornadoExecutionPlan plan = exact(new TornadoExecutionPlan(graph.snapshot()).withDevice(device));
         TornadoExecutionResult result;
         try {
             result = plan.execute();
@@ -160,13 +161,18 @@ public final class TornadoBackend implements AlibiBackend {
 
     /** Runs a graph that copies its result back once, then frees its device memory. */
     private void runOnce(TaskGraph graph) {
-        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot()).withDevice(device)) {
+        try (TornadoExecutionPlan plan = exact(new TornadoExecutionPlan(graph.snapshot()).withDevice(device))) {
             plan.execute();
             kernelLaunches.increment();
             hostTransfers.increment();
         } catch (TornadoExecutionPlanException e) {
             throw new IllegalStateException("TornadoVM could not free a plan's device memory: " + e.getMessage(), e);
         }
+    }
+
+    /** The plan compiled with {@link AlibiTasks#EXACT_OPENCL_FLAGS}: bit-identical to the CPU backend. */
+    private static TornadoExecutionPlan exact(TornadoExecutionPlan plan) {
+        return plan.withCompilerFlags(TornadoVMBackendType.OPENCL, AlibiTasks.EXACT_OPENCL_FLAGS);
     }
 
     /** Tensors whose device memory is still held. */

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.enums.TornadoVMBackendType;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -39,7 +40,8 @@ class DecodeLoopTest {
 
         SplittableRandom random = new SplittableRandom(7);
         int[] steps = {0, 1, 2, 3, 16, 17, 35, 36, 5};
-        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot());
+        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot())
+                        .withCompilerFlags(TornadoVMBackendType.OPENCL, AlibiTasks.EXACT_OPENCL_FLAGS);
                 AlibiPositionalBias cpu = AlibiPositionalBias.builder(HEADS).totalHeads(TOTAL_HEADS).backend("cpu").build()) {
             for (int p : steps) {
                 float[] before = new float[TOTAL_HEADS * CONTEXT];

@@ -14,6 +14,7 @@ import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.enums.TornadoVMBackendType;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /** The bias computed in one task graph and used by an engine's graph without passing through the host. */
@@ -41,7 +42,8 @@ class ResidentBiasTest {
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, scores);
 
         float[] expected = AlibiReference.tensor(spec);
-        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(resident.graph().snapshot(), engine.snapshot())) {
+        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(resident.graph().snapshot(), engine.snapshot())
+                .withCompilerFlags(TornadoVMBackendType.OPENCL, AlibiTasks.EXACT_OPENCL_FLAGS)) {
             plan.withGraph(0).execute(); // the bias, once
             for (int step = 1; step <= 2; step++) { // the engine, twice, on the resident bias
                 scores.init(step);
