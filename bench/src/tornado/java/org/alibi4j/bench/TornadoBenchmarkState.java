@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.alibi4j.AlibiSlopes;
+import org.alibi4j.tornado.AlibiTasks;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -22,6 +23,7 @@ import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.enums.TornadoVMBackendType;
 import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
@@ -57,9 +59,13 @@ public abstract class TornadoBenchmarkState {
         setUpPlans();
     }
 
-    /** A plan for {@code graph}, executed once here so that it is compiled and its buffers allocated. */
+    /**
+     * A plan for {@code graph}, executed once here so that it is compiled and its buffers allocated;
+     * compiled as the library compiles its own plans, with {@link AlibiTasks#EXACT_OPENCL_FLAGS}.
+     */
     protected final TornadoExecutionPlan plan(TaskGraph graph) {
-        TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot());
+        TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot())
+                .withCompilerFlags(TornadoVMBackendType.OPENCL, AlibiTasks.EXACT_OPENCL_FLAGS);
         plans.add(plan);
         plan.execute();
         return plan;

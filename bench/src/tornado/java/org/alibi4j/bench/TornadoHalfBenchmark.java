@@ -13,8 +13,8 @@ import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 /**
  * The half-precision bias ({@code fill_bias} then {@code to_half}, as {@code materializeHalf} runs it)
  * against the float bias, both resident on the device, with a device fill of the floats as baseline.
- * Needs a device with fp16: on one without (PoCL's CPU device), set-up fails saying so and the suite
- * reports the benchmark as not run.
+ * Needs a device with fp16: on one without (Debian's PoCL 3.1; PoCL 6.0 with LLVM 16 has it), set-up
+ * fails saying so and the suite reports the benchmark as not run.
  */
 public class TornadoHalfBenchmark extends TornadoBenchmarkState {
     @Param({"8", "32"})
