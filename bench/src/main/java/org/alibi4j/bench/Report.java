@@ -40,7 +40,8 @@ final class Report {
         long bytesWritten() {
             long heads = Long.parseLong(params.get("heads"));
             return switch (benchmark) {
-                case "MaterializeBenchmark", "FusedAddBenchmark", "TornadoMaterializeBenchmark", "TornadoFusedAddBenchmark" ->
+                case "MaterializeBenchmark", "FusedAddBenchmark", "TornadoMaterializeBenchmark", "TornadoFusedAddBenchmark",
+                     "TornadoHostAddBenchmark" ->
                         heads * sq(params.get("size")) * Float.BYTES;
                 // the result's bytes: two per half
                 case "TornadoHalfBenchmark" -> heads * sq(params.get("size")) * (method.equals("tornadoHalf") ? 2 : Float.BYTES);

@@ -118,14 +118,16 @@ public final class Suite {
                     Run.onTornado("TornadoDecodeRowBenchmark", new String[][] {{"heads", "32"}, {"keys", "32768"}}),
                     Run.onTornado("CacheHitBenchmark", cacheHit),
                     Run.onTornado("TornadoFusedAddBenchmark", new String[][] {{"heads", "32"}, {"size", "2048"}, {"form", "SYMMETRIC"}}),
-                    Run.onTornado("TornadoHalfBenchmark", new String[][] {{"heads", "32"}, {"size", "2048"}}));
+                    Run.onTornado("TornadoHalfBenchmark", new String[][] {{"heads", "32"}, {"size", "2048"}}),
+                    Run.onTornado("TornadoHostAddBenchmark", new String[][] {{"size", "64"}}));
             case full -> List.of(
                     Run.onTornado("TornadoMaterializeBenchmark", new String[][] {{"heads", "8"}, {"size", "128", "512", "1024", "2048", "4096", "8192"}}),
                     Run.onTornado("TornadoMaterializeBenchmark", new String[][] {{"heads", "32"}, {"size", "128", "512", "1024", "2048", "4096"}}),
                     Run.onTornado("TornadoDecodeRowBenchmark", new String[][] {}),
                     Run.onTornado("CacheHitBenchmark", new String[][] {{"backend", "tornado"}}),
                     Run.onTornado("TornadoFusedAddBenchmark", new String[][] {}),
-                    Run.onTornado("TornadoHalfBenchmark", new String[][] {}));
+                    Run.onTornado("TornadoHalfBenchmark", new String[][] {}),
+                    Run.onTornado("TornadoHostAddBenchmark", new String[][] {}));
         };
     }
 

@@ -31,15 +31,20 @@ import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
  * The TornadoVM backend: each tensor is computed by a task graph {@code alibi_bias} whose task
  * {@code fill_bias} runs {@link AlibiKernels#fillBias} on the device. Slopes are computed on the host by
  * the core's {@code AlibiSlopes} and sent once; the tensor stays on the device until the host reads it.
+ * The fused add into host scores keeps a compiled plan per shape ({@link FusedAddPlans}), so a repeated
+ * shape pays the copies and the launch but no compilation.
  */
 public final class TornadoBackend implements AlibiBackend {
     public static final String NAME = "tornado";
     static final String HALF_UNSUPPORTED = "half-precision kernels do not compile on ";
+    /** Device memory the fused add's compiled plans may keep: scores of up to 512 MiB in all. */
+    static final long FUSED_ADD_PLAN_BYTES = 512L << 20;
 
     private final TornadoDevice device;
     private final LongAdder kernelLaunches = new LongAdder();
     private final LongAdder hostTransfers = new LongAdder();
     private final Set<DeviceBiasStorage> live = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+    private final FusedAddPlans addPlans;
 
     /** On TornadoVM's default device. */
     public TornadoBackend() {
@@ -47,7 +52,19 @@ public final class TornadoBackend implements AlibiBackend {
     }
 
     public TornadoBackend(TornadoDevice device) {
+        this(device, FUSED_ADD_PLAN_BYTES);
+    }
+
+    /**
+     * With at most {@code addPlanBytes} of scores kept on the device by the fused add's compiled plans
+     * (0: keep none, and compile for every call).
+     */
+    public TornadoBackend(TornadoDevice device, long addPlanBytes) {
+        if (addPlanBytes < 0) {
+            throw new IllegalArgumentException("addPlanBytes must be >= 0 (was " + addPlanBytes + ")");
+        }
         this.device = device;
+        this.addPlans = new FusedAddPlans(addPlanBytes);
     }
 
     @Override
@@ -134,16 +151,28 @@ public final class TornadoBackend implements AlibiBackend {
         int n = (end - first) * spec.i() * spec.j();
         checkFits(end - first, spec, (long) n * Float.BYTES);
         int from = offset + first * spec.i() * spec.j();
+        synchronized (addPlans) {
+            addPlans.run(new FusedAddPlans.Key(spec, first, end), () -> newAddPlan(spec, first, end, n), add -> {
+                MemorySegment.copy(scores, from, add.scores().getSegment(), ValueLayout.JAVA_FLOAT, 0, n);
+                add.plan().execute();
+                kernelLaunches.increment();
+                hostTransfers.increment();
+                MemorySegment.copy(add.scores().getSegment(), ValueLayout.JAVA_FLOAT, 0, scores, from, n);
+            });
+        }
+    }
+
+    /** A plan that copies {@code n} scores in, adds the bias of heads {@code [first, end)} and copies them back. */
+    private FusedAddPlans.Plan newAddPlan(BiasSpec spec, int first, int end, int n) {
         FloatArray slopes = slopesOf(spec, first, end);
         FloatArray onDevice = new FloatArray(n);
-        MemorySegment.copy(scores, from, onDevice.getSegment(), ValueLayout.JAVA_FLOAT, 0, n);
         TaskGraph graph = new TaskGraph("alibi_add")
-                .transferToDevice(DataTransferMode.EVERY_EXECUTION, slopes, onDevice)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, slopes)
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, onDevice)
                 .task("add_bias", AlibiKernels::addBias, slopes, onDevice, biasedHeads(spec, first, end), end - first,
                         spec.i(), spec.j(), causal(spec))
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, onDevice);
-        runOnce(graph);
-        MemorySegment.copy(onDevice.getSegment(), ValueLayout.JAVA_FLOAT, 0, scores, from, n);
+        return new FusedAddPlans.Plan(exact(new TornadoExecutionPlan(graph.snapshot()).withDevice(device)), onDevice);
     }
 
     /** How many of heads {@code [first, end)} have a slope: biased heads come first. */
@@ -190,9 +219,29 @@ public final class TornadoBackend implements AlibiBackend {
         return hostTransfers.sum();
     }
 
-    /** Frees the device memory of every tensor this backend made; their host copies stay readable. */
+    /** Fused-add plans built so far, each compiling its kernel; a repeated shape reuses its plan. */
+    public long fusedAddPlanBuilds() {
+        synchronized (addPlans) {
+            return addPlans.builds();
+        }
+    }
+
+    /** Fused-add plans kept with their device buffers. */
+    public int fusedAddPlansKept() {
+        synchronized (addPlans) {
+            return addPlans.size();
+        }
+    }
+
+    /**
+     * Frees the device memory of every tensor this backend made (their host copies stay readable) and
+     * of the fused add's plans.
+     */
     @Override
     public void close() {
+        synchronized (addPlans) {
+            addPlans.clear();
+        }
         DeviceBiasStorage[] storages;
         synchronized (live) {
             storages = live.toArray(DeviceBiasStorage[]::new);
