@@ -15,7 +15,7 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 /**
  * The fused add's compiled plans, one per shape and head range, least recently used first out. Every new
  * plan compiles its kernel (TornadoVM compiles scalar arguments in, and a new plan compiles again even for
- * a shape it has seen: about 60 ms on PoCL), so a repeated shape reuses its plan and pays only the copies
+ * a shape it has seen: 60 to 90 ms on PoCL), so a repeated shape reuses its plan and pays only the copies
  * and the launch. The plans keep their score buffers on the device, at most {@code maxBytes} of them; a
  * shape larger than that runs on a plan that is freed at once. Callers hold the backend's lock: one fused
  * add at a time per device, which is also how the device runs them.
