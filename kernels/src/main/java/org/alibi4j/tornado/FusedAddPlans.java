@@ -11,6 +11,7 @@ import org.alibi4j.BiasSpec;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
  * The fused add's compiled plans, one per shape and head range, least recently used first out. Every new
@@ -25,8 +26,11 @@ final class FusedAddPlans {
     record Key(BiasSpec spec, int first, int end) {
     }
 
-    /** A compiled plan and the device-side scores it adds the bias to. */
-    record Plan(TornadoExecutionPlan plan, FloatArray scores) {
+    /**
+     * A compiled plan and the device-side scores it adds the bias to; {@code position} is the step a
+     * decode-row plan reads on the device, {@code null} for a dense add.
+     */
+    record Plan(TornadoExecutionPlan plan, FloatArray scores, IntArray position) {
         long bytes() {
             return (long) scores.getSize() * Float.BYTES;
         }

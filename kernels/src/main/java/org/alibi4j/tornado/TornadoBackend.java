@@ -25,6 +25,7 @@ import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 /**
@@ -151,6 +152,10 @@ public final class TornadoBackend implements AlibiBackend {
         int n = (end - first) * spec.i() * spec.j();
         checkFits(end - first, spec, (long) n * Float.BYTES);
         int from = offset + first * spec.i() * spec.j();
+        if (spec.i() == 1) {
+            addDecodeRow(spec, first, end, scores, from);
+            return;
+        }
         synchronized (addPlans) {
             addPlans.run(new FusedAddPlans.Key(spec, first, end), () -> newAddPlan(spec, first, end, n), add -> {
                 MemorySegment.copy(scores, from, add.scores().getSegment(), ValueLayout.JAVA_FLOAT, 0, n);
@@ -160,6 +165,59 @@ public final class TornadoBackend implements AlibiBackend {
                 MemorySegment.copy(add.scores().getSegment(), ValueLayout.JAVA_FLOAT, 0, scores, from, n);
             });
         }
+    }
+
+    /**
+     * One query over {@code j} keys (a decode step: causal and symmetric agree), heads {@code [first, end)}
+     * at {@code scores[from]}. Each step is a new {@code j}; so that steps do not each compile a plan, the
+     * rows go to the device {@link #rowStride} floats apart and the decode-row kernel reads the step's
+     * position on the device: one plan serves every {@code j} up to the stride.
+     */
+    private void addDecodeRow(BiasSpec spec, int first, int end, float[] scores, int from) {
+        int heads = end - first;
+        int j = spec.j();
+        int stride = rowStride(heads, j);
+        BiasSpec planShape = new BiasSpec(spec.slopes(), spec.totalHeads(), 1, stride, BiasForm.SYMMETRIC);
+        synchronized (addPlans) {
+            addPlans.run(new FusedAddPlans.Key(planShape, first, end), () -> newDecodeRowPlan(spec, first, end, stride), add -> {
+                MemorySegment rows = add.scores().getSegment();
+                for (int h = 0; h < heads; h++) {
+                    MemorySegment.copy(scores, from + h * j, rows, ValueLayout.JAVA_FLOAT, (long) h * stride * Float.BYTES, j);
+                }
+                add.position().set(0, j - 1);
+                add.plan().execute();
+                kernelLaunches.increment();
+                hostTransfers.increment();
+                for (int h = 0; h < heads; h++) {
+                    MemorySegment.copy(rows, ValueLayout.JAVA_FLOAT, (long) h * stride * Float.BYTES, scores, from + h * j, j);
+                }
+            });
+        }
+    }
+
+    /**
+     * {@code j} rounded up to a power of two, so that a growing decode builds a plan only when it doubles;
+     * {@code j} itself where the rounded rows would not fit in one device buffer.
+     */
+    private int rowStride(int heads, int j) {
+        long stride = Long.highestOneBit(j) == j ? j : Long.highestOneBit(j) << 1;
+        long bytes = heads * stride * Float.BYTES;
+        boolean fits = heads * stride <= BiasSpec.MAX_ELEMENTS && bytes + TornadoNativeArray.ARRAY_HEADER <= device.getMaxAllocMemory();
+        return fits ? (int) stride : j;
+    }
+
+    /** A plan that adds a decode step's bias to {@code end - first} rows {@code stride} floats apart. */
+    private FusedAddPlans.Plan newDecodeRowPlan(BiasSpec spec, int first, int end, int stride) {
+        FloatArray slopes = slopesOf(spec, first, end);
+        FloatArray rows = new FloatArray((end - first) * stride);
+        IntArray position = new IntArray(1);
+        TaskGraph graph = new TaskGraph("alibi_add_row")
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, slopes)
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, position, rows)
+                .task("add_bias_row", AlibiKernels::addBiasDecodeRow, slopes, rows, position, biasedHeads(spec, first, end),
+                        end - first, stride)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, rows);
+        return new FusedAddPlans.Plan(exact(new TornadoExecutionPlan(graph.snapshot()).withDevice(device)), rows, position);
     }
 
     /** A plan that copies {@code n} scores in, adds the bias of heads {@code [first, end)} and copies them back. */
@@ -172,7 +230,7 @@ public final class TornadoBackend implements AlibiBackend {
                 .task("add_bias", AlibiKernels::addBias, slopes, onDevice, biasedHeads(spec, first, end), end - first,
                         spec.i(), spec.j(), causal(spec))
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, onDevice);
-        return new FusedAddPlans.Plan(exact(new TornadoExecutionPlan(graph.snapshot()).withDevice(device)), onDevice);
+        return new FusedAddPlans.Plan(exact(new TornadoExecutionPlan(graph.snapshot()).withDevice(device)), onDevice, null);
     }
 
     /** How many of heads {@code [first, end)} have a slope: biased heads come first. */

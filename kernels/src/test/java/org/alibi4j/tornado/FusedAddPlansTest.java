@@ -65,6 +65,19 @@ class FusedAddPlansTest {
         }
     }
 
+    @Test
+    void decodeStepsShareOnePlanUntilTheRowDoubles() {
+        try (TornadoBackend tornado = (TornadoBackend) new TornadoBackendProvider().open()) {
+            for (int p = 0; p <= 40; p++) {
+                addAndCheck(tornado, new BiasSpec(SLOPES, 8, 1, p + 1, BiasForm.SYMMETRIC), 100 + p);
+            }
+            assertEquals(7, tornado.fusedAddPlanBuilds(), "rows of 1, 2, 4, 8, 16, 32 and 64 floats");
+            addAndCheck(tornado, new BiasSpec(SLOPES, 8, 1, 37, BiasForm.CAUSAL), 200); // one query: causal is symmetric
+            assertEquals(7, tornado.fusedAddPlanBuilds());
+            assertEquals(42, tornado.kernelLaunches());
+        }
+    }
+
     /** Adds the bias of {@code spec} to random scores (a margin either side), checked bit for bit. */
     private static void addAndCheck(TornadoBackend tornado, BiasSpec spec, long seed) {
         int n = (int) spec.elementCount();
