@@ -72,7 +72,7 @@ public abstract class TornadoBenchmarkState {
     }
 
     protected static FloatArray slopes(int heads) {
-        return FloatArray.fromArray(AlibiSlopes.forHeads(heads).toArray());
+        return AlibiTasks.slopes(AlibiSlopes.forHeads(heads));
     }
 
     @TearDown(Level.Trial)

@@ -38,7 +38,7 @@ public class TornadoHostAddBenchmark extends TornadoBenchmarkState {
     @Override
     protected void setUpPlans() {
         var device = TornadoRuntimeProvider.getTornadoRuntime().getDefaultDevice();
-        tornado = new TornadoBackend(device, keepPlans ? 512L << 20 : 0);
+        tornado = keepPlans ? new TornadoBackend(device) : new TornadoBackend(device, 0);
         spec = new BiasSpec(AlibiSlopes.forHeads(heads), heads, size, size, BiasForm.CAUSAL);
         scores = new float[floatsWritten()];
         tornado.addBias(spec, scores, 0); // the first call compiles in either case

@@ -18,8 +18,8 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * plan compiles its kernel (TornadoVM compiles scalar arguments in, and a new plan compiles again even for
  * a shape it has seen: 60 to 90 ms on PoCL), so a repeated shape reuses its plan and pays only the copies
  * and the launch. The plans keep their score buffers on the device, at most {@code maxBytes} of them; a
- * shape larger than that runs on a plan that is freed at once. Callers hold the backend's lock: one fused
- * add at a time per device, which is also how the device runs them.
+ * shape larger than that runs on a plan that is freed at once. One fused add runs at a time (the methods
+ * share this object's lock), which is also how the device runs them.
  */
 final class FusedAddPlans {
     /** What a plan serves: heads {@code [first, end)} of {@code spec}. */
@@ -46,7 +46,7 @@ final class FusedAddPlans {
     }
 
     /** Runs {@code use} on the plan of {@code key}, built by {@code build} where none is kept. */
-    void run(Key key, Supplier<Plan> build, Consumer<Plan> use) {
+    synchronized void run(Key key, Supplier<Plan> build, Consumer<Plan> use) {
         Plan plan = plans.get(key);
         if (plan == null) {
             plan = build.get();
@@ -74,17 +74,17 @@ final class FusedAddPlans {
     }
 
     /** Plans built so far: each one compiled its kernel. */
-    long builds() {
+    synchronized long builds() {
         return builds;
     }
 
     /** Plans kept, with their device buffers. */
-    int size() {
+    synchronized int size() {
         return plans.size();
     }
 
     /** Frees every kept plan's device memory. */
-    void clear() {
+    synchronized void clear() {
         plans.values().forEach(FusedAddPlans::free);
         plans.clear();
         bytes = 0;

@@ -125,7 +125,7 @@ public final class TornadoBackend implements AlibiBackend {
      */
     public HalfFloatArray materializeHalf(BiasSpec spec) {
         checkFits(spec.totalHeads(), spec, spec.elementCount() * Float.BYTES);
-        FloatArray slopes = FloatArray.fromArray(spec.slopes().toArray());
+        FloatArray slopes = AlibiTasks.slopes(spec.slopes());
         FloatArray bias = new FloatArray((int) spec.elementCount()); // stays on the device
         HalfFloatArray out = new HalfFloatArray((int) spec.elementCount());
         TaskGraph graph = new TaskGraph("alibi_bias_half")
@@ -156,15 +156,11 @@ public final class TornadoBackend implements AlibiBackend {
             addDecodeRow(spec, first, end, scores, from);
             return;
         }
-        synchronized (addPlans) {
-            addPlans.run(new FusedAddPlans.Key(spec, first, end), () -> newAddPlan(spec, first, end, n), add -> {
-                MemorySegment.copy(scores, from, add.scores().getSegment(), ValueLayout.JAVA_FLOAT, 0, n);
-                add.plan().execute();
-                kernelLaunches.increment();
-                hostTransfers.increment();
-                MemorySegment.copy(add.scores().getSegment(), ValueLayout.JAVA_FLOAT, 0, scores, from, n);
-            });
-        }
+        addPlans.run(new FusedAddPlans.Key(spec, first, end), () -> newAddPlan(spec, first, end, n), add -> {
+            MemorySegment.copy(scores, from, add.scores().getSegment(), ValueLayout.JAVA_FLOAT, 0, n);
+            execute(add);
+            MemorySegment.copy(add.scores().getSegment(), ValueLayout.JAVA_FLOAT, 0, scores, from, n);
+        });
     }
 
     /**
@@ -178,21 +174,24 @@ public final class TornadoBackend implements AlibiBackend {
         int j = spec.j();
         int stride = rowStride(heads, j);
         BiasSpec planShape = new BiasSpec(spec.slopes(), spec.totalHeads(), 1, stride, BiasForm.SYMMETRIC);
-        synchronized (addPlans) {
-            addPlans.run(new FusedAddPlans.Key(planShape, first, end), () -> newDecodeRowPlan(spec, first, end, stride), add -> {
-                MemorySegment rows = add.scores().getSegment();
-                for (int h = 0; h < heads; h++) {
-                    MemorySegment.copy(scores, from + h * j, rows, ValueLayout.JAVA_FLOAT, (long) h * stride * Float.BYTES, j);
-                }
-                add.position().set(0, j - 1);
-                add.plan().execute();
-                kernelLaunches.increment();
-                hostTransfers.increment();
-                for (int h = 0; h < heads; h++) {
-                    MemorySegment.copy(rows, ValueLayout.JAVA_FLOAT, (long) h * stride * Float.BYTES, scores, from + h * j, j);
-                }
-            });
-        }
+        addPlans.run(new FusedAddPlans.Key(planShape, first, end), () -> newDecodeRowPlan(spec, first, end, stride), add -> {
+            MemorySegment rows = add.scores().getSegment();
+            for (int h = 0; h < heads; h++) {
+                MemorySegment.copy(scores, from + h * j, rows, ValueLayout.JAVA_FLOAT, (long) h * stride * Float.BYTES, j);
+            }
+            add.position().set(0, j - 1);
+            execute(add);
+            for (int h = 0; h < heads; h++) {
+                MemorySegment.copy(rows, ValueLayout.JAVA_FLOAT, (long) h * stride * Float.BYTES, scores, from + h * j, j);
+            }
+        });
+    }
+
+    /** Runs a fused add's plan: one launch, the scores copied in and back. */
+    private void execute(FusedAddPlans.Plan add) {
+        add.plan().execute();
+        kernelLaunches.increment();
+        hostTransfers.increment();
     }
 
     /**
@@ -279,16 +278,12 @@ public final class TornadoBackend implements AlibiBackend {
 
     /** Fused-add plans built so far, each compiling its kernel; a repeated shape reuses its plan. */
     public long fusedAddPlanBuilds() {
-        synchronized (addPlans) {
-            return addPlans.builds();
-        }
+        return addPlans.builds();
     }
 
     /** Fused-add plans kept with their device buffers. */
     public int fusedAddPlansKept() {
-        synchronized (addPlans) {
-            return addPlans.size();
-        }
+        return addPlans.size();
     }
 
     /**
@@ -297,9 +292,7 @@ public final class TornadoBackend implements AlibiBackend {
      */
     @Override
     public void close() {
-        synchronized (addPlans) {
-            addPlans.clear();
-        }
+        addPlans.clear();
         DeviceBiasStorage[] storages;
         synchronized (live) {
             storages = live.toArray(DeviceBiasStorage[]::new);
