@@ -18,8 +18,10 @@ import org.alibi4j.internal.Arguments;
  *       {@link #positionMajor(float[], int, int, int)}.</li>
  * </ul>
  *
- * <p>Strides and offsets count elements, not bytes. Segments hold little-endian values. A view used as
- * an output must be {@link Precision#F32} and must not overlap the inputs.
+ * <p>Strides and offsets count elements, not bytes. Segments hold little-endian values; a segment of a
+ * confined arena can only be read by its owner thread, so a multi-threaded backend runs such a call on
+ * the calling thread alone (use a shared or global arena to let it use every core). A view used as an
+ * output must be {@link Precision#F32} and must not overlap the inputs.
  */
 public final class HeadTensor {
 

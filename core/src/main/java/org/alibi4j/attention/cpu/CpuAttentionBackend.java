@@ -24,6 +24,8 @@ public final class CpuAttentionBackend implements AttentionBackend {
 
     /** Below this many multiply-adds a call runs on the calling thread. */
     private static final long PARALLEL_THRESHOLD = 1 << 18;
+    /** A thread that is not the caller: a segment it cannot reach is confined to the caller's thread. */
+    private static final Thread ELSEWHERE = Thread.ofVirtual().unstarted(() -> { });
 
     private final int threads;
     private final ForkJoinPool pool;
@@ -85,7 +87,7 @@ public final class CpuAttentionBackend implements AttentionBackend {
         }
         int tiles = (q.rows() + kernels.queryTile() - 1) / kernels.queryTile();
         int heads = spec.totalHeads();
-        long work = (long) heads * q.rows() * k.rows() * spec.headDim();
+        long work = confined(q, k, v, out) ? 0 : (long) heads * q.rows() * k.rows() * spec.headDim();
         // the last tiles see the most keys under a causal mask: hand them out first
         parallel(heads * tiles, work, (item, s) -> PrefillTile.run(kernels, spec, q, k, v, out,
                 item % heads, (tiles - 1 - item / heads) * kernels.queryTile(), s));
@@ -94,7 +96,7 @@ public final class CpuAttentionBackend implements AttentionBackend {
     @Override
     public void decode(AttentionSpec spec, int position, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out) {
         DecodeSplit split = new DecodeSplit(spec, position, threads);
-        long work = (long) spec.totalHeads() * (position + 1) * spec.headDim();
+        long work = confined(q, k, v, out) ? 0 : (long) spec.totalHeads() * (position + 1) * spec.headDim();
         parallel(split.items(), work, (item, s) -> split.run(kernels, q, k, v, item, s));
         Scratch s = take();
         try {
@@ -116,6 +118,16 @@ public final class CpuAttentionBackend implements AttentionBackend {
     @Override
     public String toString() {
         return "CpuAttentionBackend[" + device() + "]";
+    }
+
+    /** Whether a view is a segment of a confined arena, which only the calling thread may read. */
+    private static boolean confined(HeadTensor... views) {
+        for (HeadTensor view : views) {
+            if (view.segment() != null && !view.segment().isAccessibleBy(ELSEWHERE)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @FunctionalInterface

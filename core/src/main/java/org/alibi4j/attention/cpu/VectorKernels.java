@@ -1,7 +1,9 @@
 package org.alibi4j.attention.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -12,6 +14,11 @@ import jdk.incubator.vector.VectorSpecies;
  * keys (or 6 head elements) of accumulators in registers, 12 in all, and per step loads 2 query vectors
  * and broadcasts 6 key (value) elements, so every load feeds 1.5 fused multiply-adds. 12 accumulators
  * and 3 operands fit AVX2's 16 registers as well as AVX-512's 32.
+ *
+ * <p>Results are deterministic: the same inputs give the same bits on every call, whether the JIT has
+ * compiled the kernels yet or not. Hence {@link #exp} of its own (the API's exponential is a different
+ * function in the interpreter and in C2's intrinsic) and {@link #sum} in a fixed order (the API leaves
+ * the order of a float {@code reduceLanes(ADD)} open).
  */
 final class VectorKernels implements AttentionKernels {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -21,6 +28,8 @@ final class VectorKernels implements AttentionKernels {
     /** Keys (prefill scores) or head elements (prefill accumulate) per micro-kernel block. */
     private static final int BLOCK = 6;
     private static final float[] IOTA = iota();
+    /** For each halving step of {@link #sum}, the shuffle that brings lane {@code n + width} to lane {@code n}. */
+    private static final VectorShuffle<Float>[] HALVES = halves();
 
     VectorKernels() {
         if (L < 4) {
@@ -123,11 +132,11 @@ final class VectorKernels implements AttentionKernels {
             FloatVector safe = max.blend(zero, max.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
             FloatVector sum = zero;
             for (int kk = 0; kk < keys; kk++) {
-                FloatVector p = FloatVector.fromArray(SPECIES, st, kk * bq + r).sub(safe).lanewise(VectorOperators.EXP);
+                FloatVector p = exp(FloatVector.fromArray(SPECIES, st, kk * bq + r).sub(safe));
                 p.intoArray(st, kk * bq + r);
                 sum = sum.add(p);
             }
-            FloatVector a = FloatVector.fromArray(SPECIES, m, r).sub(safe).lanewise(VectorOperators.EXP);
+            FloatVector a = exp(FloatVector.fromArray(SPECIES, m, r).sub(safe));
             a.intoArray(alpha, r);
             FloatVector.fromArray(SPECIES, l, r).fma(a, sum).intoArray(l, r);
             max.intoArray(m, r);
@@ -220,7 +229,7 @@ final class VectorKernels implements AttentionKernels {
                 for (; c < full; c += L) {
                     a0 = FloatVector.fromArray(SPECIES, qv, query + c).fma(FloatVector.fromArray(SPECIES, k, key + c), a0);
                 }
-                float dot = a0.add(a1).reduceLanes(VectorOperators.ADD);
+                float dot = sum(a0.add(a1));
                 for (; c < d; c++) {
                     dot += qv[query + c] * k[key + c];
                 }
@@ -254,11 +263,11 @@ final class VectorKernels implements AttentionKernels {
         }
         FloatVector sums = zero;
         for (kk = 0; kk < full; kk += L) {
-            FloatVector p = FloatVector.fromArray(SPECIES, s, row + kk).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector p = exp(FloatVector.fromArray(SPECIES, s, row + kk).sub(max));
             p.intoArray(s, row + kk);
             sums = sums.add(p);
         }
-        float sum = sums.reduceLanes(VectorOperators.ADD);
+        float sum = sum(sums);
         for (; kk < keys; kk++) {
             float p = (float) Math.exp(s[row + kk] - max);
             s[row + kk] = p;
@@ -303,6 +312,54 @@ final class VectorKernels implements AttentionKernels {
                 o[acc + c] = sum;
             }
         }
+    }
+
+    // exp(x) for x <= 0 (softmax's arguments), after Cephes' expf: x = n ln2 + r with |r| <= ln2 / 2,
+    // exp(r) by a polynomial (about 1 ulp), times 2^n built in the exponent bits.
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float ROUNDER = 0x1.8p23f;          // adding it rounds to an integer, kept in the low bits
+    private static final int ROUNDER_BITS = 0x4B400000;
+    private static final float LN2_HI = 0.693359375f;        // few significant bits: n * LN2_HI is exact
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float UNDERFLOW = -87.0f;           // below it exp(x) < 2^-125: taken as 0
+
+    /** e^x lane by lane for {@code x <= 0}, including {@code -inf} (gives 0); within about 1 ulp. */
+    static FloatVector exp(FloatVector x) {
+        FloatVector t = x.fma(LOG2E, ROUNDER);
+        FloatVector n = t.sub(ROUNDER);
+        FloatVector r = n.fma(constant(-LN2_HI), x);
+        r = n.fma(constant(-LN2_LO), r);
+        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+        p = p.fma(r, constant(8.3334519073e-3f));
+        p = p.fma(r, constant(4.1665795894e-2f));
+        p = p.fma(r, constant(1.6666665459e-1f));
+        p = p.fma(r, constant(5.0000001201e-1f));
+        FloatVector y = p.fma(r.mul(r), r).add(1.0f);
+        IntVector exponent = ((IntVector) t.reinterpretAsInts()).sub(ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23);
+        return y.mul(exponent.reinterpretAsFloats()).blend(0.0f, x.compare(VectorOperators.LT, UNDERFLOW));
+    }
+
+    private static FloatVector constant(float value) {
+        return FloatVector.broadcast(SPECIES, value);
+    }
+
+    /** The sum of the lanes, always in the same order: halves added pairwise. */
+    static float sum(FloatVector v) {
+        for (VectorShuffle<Float> half : HALVES) {
+            v = v.add(v.rearrange(half));
+        }
+        return v.lane(0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] halves() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
+        for (int step = 0; step < steps; step++) {
+            int width = L >> (step + 1);
+            shuffles[step] = VectorShuffle.fromOp(SPECIES, n -> (n + width) % L);
+        }
+        return shuffles;
     }
 
     private static float[] iota() {
