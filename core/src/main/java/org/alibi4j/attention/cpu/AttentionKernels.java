@@ -50,6 +50,9 @@ interface AttentionKernels {
     void decodeSoftmax(float[] s, int bk, int hh, int keys, float scale, float slope, float firstKey, float position,
                        float[] m, float[] l, float[] alpha);
 
+    /** {@code dst[to + c] = Float.float16ToFloat(src[from + c])} for {@code c < n}, bit for bit. */
+    void widen(short[] src, int from, float[] dst, int to, int n);
+
     /** {@code o[hh * d + c] = o[hh * d + c] * alpha[hh] + sum_kk p[hh * bk + kk] * v[vBase + kk * vStride + c]}. */
     void decodeAccumulate(float[] p, int bk, int heads, int d, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] o);
 }

@@ -31,6 +31,7 @@ public final class CpuAttentionBackend implements AttentionBackend {
     private final ForkJoinPool pool;
     private final AttentionKernels kernels;
     private final ConcurrentLinkedQueue<Scratch> scratch = new ConcurrentLinkedQueue<>();
+    private volatile boolean closed;
 
     /** One thread per available processor, the best kernels this JVM has. */
     public CpuAttentionBackend() {
@@ -81,6 +82,7 @@ public final class CpuAttentionBackend implements AttentionBackend {
 
     @Override
     public void prefill(AttentionSpec spec, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out) {
+        checkOpen();
         if (q.rows() == 1) { // one query, the last of the keys: exactly a decode step
             decode(spec, k.rows() - 1, q, k, v, out);
             return;
@@ -88,13 +90,15 @@ public final class CpuAttentionBackend implements AttentionBackend {
         int tiles = (q.rows() + kernels.queryTile() - 1) / kernels.queryTile();
         int heads = spec.totalHeads();
         long work = confined(q, k, v, out) ? 0 : (long) heads * q.rows() * k.rows() * spec.headDim();
-        // the last tiles see the most keys under a causal mask: hand them out first
+        // a head's tiles one after the other, so that its K and V stay in cache; within a head the last
+        // tiles, which see the most keys under a causal mask, first, so that the cheap ones end the call
         parallel(heads * tiles, work, (item, s) -> PrefillTile.run(kernels, spec, q, k, v, out,
-                item % heads, (tiles - 1 - item / heads) * kernels.queryTile(), s));
+                item / tiles, (tiles - 1 - item % tiles) * kernels.queryTile(), s));
     }
 
     @Override
     public void decode(AttentionSpec spec, int position, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out) {
+        checkOpen();
         DecodeSplit split = new DecodeSplit(spec, position, threads);
         long work = confined(q, k, v, out) ? 0 : (long) spec.totalHeads() * (position + 1) * spec.headDim();
         parallel(split.items(), work, (item, s) -> split.run(kernels, q, k, v, item, s));
@@ -107,12 +111,20 @@ public final class CpuAttentionBackend implements AttentionBackend {
         }
     }
 
+    /** Stops the threads (waiting for calls under way) and drops the scratch; later calls are refused. */
     @Override
     public void close() {
+        closed = true;
         if (pool != null) {
             pool.close();
         }
         scratch.clear();
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this attention backend is closed");
+        }
     }
 
     @Override

@@ -60,7 +60,7 @@ final class DecodeSplit {
         RowSource values = new RowSource();
         for (int k0 = first; k0 < end; k0 += bk) {
             int count = Math.min(bk, end - k0);
-            keys.at(k, g, k0, count, s.keys);
+            keys.at(k, g, k0, count, s.keys, kernels);
             kernels.decodeScores(s.queries, group, d, keys.array, keys.base, keys.stride, count, s.scores, bk);
             for (int hh = 0; hh < group; hh++) {
                 float slope = spec.slopeOf(g * group + hh);
@@ -73,7 +73,7 @@ final class DecodeSplit {
                     kernels.decodeSoftmax(s.scores, bk, hh, count, 1.0f, 0.0f, 0, 0, s.max, s.sum, s.alpha);
                 }
             }
-            values.at(v, g, k0, count, s.values);
+            values.at(v, g, k0, count, s.values, kernels);
             kernels.decodeAccumulate(s.scores, bk, group, d, values.array, values.base, values.stride, count, s.alpha, s.output);
         }
         int row = item * group; // (g * chunks + chunk) * group

@@ -48,7 +48,7 @@ final class PrefillTile {
         RowSource values = new RowSource();
         for (int k0 = 0; k0 < keyEnd; k0 += bk) {
             int count = Math.min(bk, keyEnd - k0);
-            keys.at(k, g, k0, count, s.keys);
+            keys.at(k, g, k0, count, s.keys, kernels);
             kernels.scores(qt, bq, d, keys.array, keys.base, keys.stride, count, s.scores);
             // a tile wholly before the first query's position needs no mask
             boolean masked = causal && k0 + count - 1 > (long) j - i + q0;
@@ -58,7 +58,7 @@ final class PrefillTile {
                 addExactBias(s, bq, count, spec.scale(), slope, k0, (long) j - i + q0, masked);
                 kernels.softmax(s.scores, bq, count, 1.0f, 0.0f, 0, s.positions, false, s.max, s.sum, s.alpha);
             }
-            values.at(v, g, k0, count, s.values);
+            values.at(v, g, k0, count, s.values, kernels);
             kernels.accumulate(s.scores, bq, d, values.array, values.base, values.stride, count, s.alpha, s.output);
         }
 

@@ -23,8 +23,13 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorKernels implements AttentionKernels {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int L = SPECIES.length();
-    private static final int QUERY_TILE = 2 * L;
-    private static final int KEY_TILE = 48;
+    /**
+     * 512-bit vectors come with 32 registers (AVX-512): room for blocks of 4 query vectors by 6, 24
+     * accumulators. Narrower ones get 2 by 6, 12 accumulators, which AVX2's 16 registers hold.
+     */
+    private static final boolean WIDE = SPECIES.vectorBitSize() >= 512;
+    private static final int QUERY_TILE = (WIDE ? 4 : 2) * L;
+    private static final int KEY_TILE = Integer.getInteger("kt", 48);
     /** Keys (prefill scores) or head elements (prefill accumulate) per micro-kernel block. */
     private static final int BLOCK = 6;
     private static final float[] IOTA = iota();
@@ -56,57 +61,128 @@ final class VectorKernels implements AttentionKernels {
     public void scores(float[] qt, int bq, int d, float[] k, int kBase, int kStride, int keys, float[] st) {
         int kk = 0;
         for (; kk + BLOCK <= keys; kk += BLOCK) {
-            int k0 = kBase + kk * kStride;
-            int k1 = k0 + kStride, k2 = k1 + kStride, k3 = k2 + kStride, k4 = k3 + kStride, k5 = k4 + kStride;
-            FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
-            FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-            for (int c = 0; c < d; c++) {
-                FloatVector q0 = FloatVector.fromArray(SPECIES, qt, c * bq);
-                FloatVector q1 = FloatVector.fromArray(SPECIES, qt, c * bq + L);
-                FloatVector b = FloatVector.broadcast(SPECIES, k[k0 + c]);
-                a00 = q0.fma(b, a00);
-                a01 = q1.fma(b, a01);
-                b = FloatVector.broadcast(SPECIES, k[k1 + c]);
-                a10 = q0.fma(b, a10);
-                a11 = q1.fma(b, a11);
-                b = FloatVector.broadcast(SPECIES, k[k2 + c]);
-                a20 = q0.fma(b, a20);
-                a21 = q1.fma(b, a21);
-                b = FloatVector.broadcast(SPECIES, k[k3 + c]);
-                a30 = q0.fma(b, a30);
-                a31 = q1.fma(b, a31);
-                b = FloatVector.broadcast(SPECIES, k[k4 + c]);
-                a40 = q0.fma(b, a40);
-                a41 = q1.fma(b, a41);
-                b = FloatVector.broadcast(SPECIES, k[k5 + c]);
-                a50 = q0.fma(b, a50);
-                a51 = q1.fma(b, a51);
+            if (WIDE) {
+                scores4x6(qt, bq, d, k, kBase + kk * kStride, kStride, st, kk * bq);
+            } else {
+                scores2x6(qt, bq, d, k, kBase + kk * kStride, kStride, st, kk * bq);
             }
-            int row = kk * bq;
-            a00.intoArray(st, row);
-            a01.intoArray(st, row + L);
-            a10.intoArray(st, row + bq);
-            a11.intoArray(st, row + bq + L);
-            a20.intoArray(st, row + 2 * bq);
-            a21.intoArray(st, row + 2 * bq + L);
-            a30.intoArray(st, row + 3 * bq);
-            a31.intoArray(st, row + 3 * bq + L);
-            a40.intoArray(st, row + 4 * bq);
-            a41.intoArray(st, row + 4 * bq + L);
-            a50.intoArray(st, row + 5 * bq);
-            a51.intoArray(st, row + 5 * bq + L);
         }
         for (; kk < keys; kk++) {
             int key = kBase + kk * kStride;
-            FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0;
-            for (int c = 0; c < d; c++) {
-                FloatVector b = FloatVector.broadcast(SPECIES, k[key + c]);
-                a0 = FloatVector.fromArray(SPECIES, qt, c * bq).fma(b, a0);
-                a1 = FloatVector.fromArray(SPECIES, qt, c * bq + L).fma(b, a1);
+            for (int r = 0; r < bq; r += L) {
+                FloatVector a = FloatVector.zero(SPECIES);
+                for (int c = 0; c < d; c++) {
+                    a = FloatVector.fromArray(SPECIES, qt, c * bq + r).fma(FloatVector.broadcast(SPECIES, k[key + c]), a);
+                }
+                a.intoArray(st, kk * bq + r);
             }
-            a0.intoArray(st, kk * bq);
-            a1.intoArray(st, kk * bq + L);
         }
+    }
+
+    /** Scores of keys {@code [kk, kk + 6)}: 2 query vectors by 6 keys of accumulators. */
+    private static void scores2x6(float[] qt, int bq, int d, float[] k, int k0, int kStride, float[] st, int row) {
+        int k1 = k0 + kStride, k2 = k1 + kStride, k3 = k2 + kStride, k4 = k3 + kStride, k5 = k4 + kStride;
+        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+        for (int c = 0; c < d; c++) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, qt, c * bq);
+            FloatVector q1 = FloatVector.fromArray(SPECIES, qt, c * bq + L);
+            FloatVector b = FloatVector.broadcast(SPECIES, k[k0 + c]);
+            a00 = q0.fma(b, a00);
+            a01 = q1.fma(b, a01);
+            b = FloatVector.broadcast(SPECIES, k[k1 + c]);
+            a10 = q0.fma(b, a10);
+            a11 = q1.fma(b, a11);
+            b = FloatVector.broadcast(SPECIES, k[k2 + c]);
+            a20 = q0.fma(b, a20);
+            a21 = q1.fma(b, a21);
+            b = FloatVector.broadcast(SPECIES, k[k3 + c]);
+            a30 = q0.fma(b, a30);
+            a31 = q1.fma(b, a31);
+            b = FloatVector.broadcast(SPECIES, k[k4 + c]);
+            a40 = q0.fma(b, a40);
+            a41 = q1.fma(b, a41);
+            b = FloatVector.broadcast(SPECIES, k[k5 + c]);
+            a50 = q0.fma(b, a50);
+            a51 = q1.fma(b, a51);
+        }
+        a00.intoArray(st, row);
+        a01.intoArray(st, row + L);
+        a10.intoArray(st, row + bq);
+        a11.intoArray(st, row + bq + L);
+        a20.intoArray(st, row + 2 * bq);
+        a21.intoArray(st, row + 2 * bq + L);
+        a30.intoArray(st, row + 3 * bq);
+        a31.intoArray(st, row + 3 * bq + L);
+        a40.intoArray(st, row + 4 * bq);
+        a41.intoArray(st, row + 4 * bq + L);
+        a50.intoArray(st, row + 5 * bq);
+        a51.intoArray(st, row + 5 * bq + L);
+    }
+
+    /** Scores of keys {@code [kk, kk + 6)}: 4 query vectors by 6 keys of accumulators. */
+    private static void scores4x6(float[] qt, int bq, int d, float[] k, int k0, int kStride, float[] st, int row) {
+        int k1 = k0 + kStride, k2 = k1 + kStride, k3 = k2 + kStride, k4 = k3 + kStride, k5 = k4 + kStride;
+        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00, a40 = a00, a41 = a00, a42 = a00, a43 = a00, a50 = a00, a51 = a00, a52 = a00, a53 = a00;
+        for (int c = 0; c < d; c++) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, qt, c * bq);
+            FloatVector q1 = FloatVector.fromArray(SPECIES, qt, c * bq + L);
+            FloatVector q2 = FloatVector.fromArray(SPECIES, qt, c * bq + 2 * L);
+            FloatVector q3 = FloatVector.fromArray(SPECIES, qt, c * bq + 3 * L);
+            FloatVector b = FloatVector.broadcast(SPECIES, k[k0 + c]);
+            a00 = q0.fma(b, a00);
+            a01 = q1.fma(b, a01);
+            a02 = q2.fma(b, a02);
+            a03 = q3.fma(b, a03);
+            b = FloatVector.broadcast(SPECIES, k[k1 + c]);
+            a10 = q0.fma(b, a10);
+            a11 = q1.fma(b, a11);
+            a12 = q2.fma(b, a12);
+            a13 = q3.fma(b, a13);
+            b = FloatVector.broadcast(SPECIES, k[k2 + c]);
+            a20 = q0.fma(b, a20);
+            a21 = q1.fma(b, a21);
+            a22 = q2.fma(b, a22);
+            a23 = q3.fma(b, a23);
+            b = FloatVector.broadcast(SPECIES, k[k3 + c]);
+            a30 = q0.fma(b, a30);
+            a31 = q1.fma(b, a31);
+            a32 = q2.fma(b, a32);
+            a33 = q3.fma(b, a33);
+            b = FloatVector.broadcast(SPECIES, k[k4 + c]);
+            a40 = q0.fma(b, a40);
+            a41 = q1.fma(b, a41);
+            a42 = q2.fma(b, a42);
+            a43 = q3.fma(b, a43);
+            b = FloatVector.broadcast(SPECIES, k[k5 + c]);
+            a50 = q0.fma(b, a50);
+            a51 = q1.fma(b, a51);
+            a52 = q2.fma(b, a52);
+            a53 = q3.fma(b, a53);
+        }
+        a00.intoArray(st, row);
+        a01.intoArray(st, row + L);
+        a02.intoArray(st, row + 2 * L);
+        a03.intoArray(st, row + 3 * L);
+        a10.intoArray(st, row + bq);
+        a11.intoArray(st, row + bq + L);
+        a12.intoArray(st, row + bq + 2 * L);
+        a13.intoArray(st, row + bq + 3 * L);
+        a20.intoArray(st, row + 2 * bq);
+        a21.intoArray(st, row + 2 * bq + L);
+        a22.intoArray(st, row + 2 * bq + 2 * L);
+        a23.intoArray(st, row + 2 * bq + 3 * L);
+        a30.intoArray(st, row + 3 * bq);
+        a31.intoArray(st, row + 3 * bq + L);
+        a32.intoArray(st, row + 3 * bq + 2 * L);
+        a33.intoArray(st, row + 3 * bq + 3 * L);
+        a40.intoArray(st, row + 4 * bq);
+        a41.intoArray(st, row + 4 * bq + L);
+        a42.intoArray(st, row + 4 * bq + 2 * L);
+        a43.intoArray(st, row + 4 * bq + 3 * L);
+        a50.intoArray(st, row + 5 * bq);
+        a51.intoArray(st, row + 5 * bq + L);
+        a52.intoArray(st, row + 5 * bq + 2 * L);
+        a53.intoArray(st, row + 5 * bq + 3 * L);
     }
 
     @Override
@@ -145,91 +221,217 @@ final class VectorKernels implements AttentionKernels {
 
     @Override
     public void accumulate(float[] p, int bq, int d, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot) {
-        FloatVector alpha0 = FloatVector.fromArray(SPECIES, alpha, 0);
-        FloatVector alpha1 = FloatVector.fromArray(SPECIES, alpha, L);
         int c = 0;
         for (; c + BLOCK <= d; c += BLOCK) {
-            int o0 = c * bq, o1 = o0 + bq, o2 = o1 + bq, o3 = o2 + bq, o4 = o3 + bq, o5 = o4 + bq;
-            FloatVector a00 = FloatVector.fromArray(SPECIES, ot, o0).mul(alpha0);
-            FloatVector a01 = FloatVector.fromArray(SPECIES, ot, o0 + L).mul(alpha1);
-            FloatVector a10 = FloatVector.fromArray(SPECIES, ot, o1).mul(alpha0);
-            FloatVector a11 = FloatVector.fromArray(SPECIES, ot, o1 + L).mul(alpha1);
-            FloatVector a20 = FloatVector.fromArray(SPECIES, ot, o2).mul(alpha0);
-            FloatVector a21 = FloatVector.fromArray(SPECIES, ot, o2 + L).mul(alpha1);
-            FloatVector a30 = FloatVector.fromArray(SPECIES, ot, o3).mul(alpha0);
-            FloatVector a31 = FloatVector.fromArray(SPECIES, ot, o3 + L).mul(alpha1);
-            FloatVector a40 = FloatVector.fromArray(SPECIES, ot, o4).mul(alpha0);
-            FloatVector a41 = FloatVector.fromArray(SPECIES, ot, o4 + L).mul(alpha1);
-            FloatVector a50 = FloatVector.fromArray(SPECIES, ot, o5).mul(alpha0);
-            FloatVector a51 = FloatVector.fromArray(SPECIES, ot, o5 + L).mul(alpha1);
-            for (int kk = 0; kk < keys; kk++) {
-                FloatVector p0 = FloatVector.fromArray(SPECIES, p, kk * bq);
-                FloatVector p1 = FloatVector.fromArray(SPECIES, p, kk * bq + L);
-                int row = vBase + kk * vStride + c;
-                FloatVector b = FloatVector.broadcast(SPECIES, v[row]);
-                a00 = p0.fma(b, a00);
-                a01 = p1.fma(b, a01);
-                b = FloatVector.broadcast(SPECIES, v[row + 1]);
-                a10 = p0.fma(b, a10);
-                a11 = p1.fma(b, a11);
-                b = FloatVector.broadcast(SPECIES, v[row + 2]);
-                a20 = p0.fma(b, a20);
-                a21 = p1.fma(b, a21);
-                b = FloatVector.broadcast(SPECIES, v[row + 3]);
-                a30 = p0.fma(b, a30);
-                a31 = p1.fma(b, a31);
-                b = FloatVector.broadcast(SPECIES, v[row + 4]);
-                a40 = p0.fma(b, a40);
-                a41 = p1.fma(b, a41);
-                b = FloatVector.broadcast(SPECIES, v[row + 5]);
-                a50 = p0.fma(b, a50);
-                a51 = p1.fma(b, a51);
+            if (WIDE) {
+                accumulate4x6(p, bq, v, vBase, vStride, keys, alpha, ot, c);
+            } else {
+                accumulate2x6(p, bq, v, vBase, vStride, keys, alpha, ot, c);
             }
-            a00.intoArray(ot, o0);
-            a01.intoArray(ot, o0 + L);
-            a10.intoArray(ot, o1);
-            a11.intoArray(ot, o1 + L);
-            a20.intoArray(ot, o2);
-            a21.intoArray(ot, o2 + L);
-            a30.intoArray(ot, o3);
-            a31.intoArray(ot, o3 + L);
-            a40.intoArray(ot, o4);
-            a41.intoArray(ot, o4 + L);
-            a50.intoArray(ot, o5);
-            a51.intoArray(ot, o5 + L);
         }
         for (; c < d; c++) {
-            int o = c * bq;
-            FloatVector a0 = FloatVector.fromArray(SPECIES, ot, o).mul(alpha0);
-            FloatVector a1 = FloatVector.fromArray(SPECIES, ot, o + L).mul(alpha1);
-            for (int kk = 0; kk < keys; kk++) {
-                FloatVector b = FloatVector.broadcast(SPECIES, v[vBase + kk * vStride + c]);
-                a0 = FloatVector.fromArray(SPECIES, p, kk * bq).fma(b, a0);
-                a1 = FloatVector.fromArray(SPECIES, p, kk * bq + L).fma(b, a1);
+            for (int r = 0; r < bq; r += L) {
+                FloatVector a = FloatVector.fromArray(SPECIES, ot, c * bq + r).mul(FloatVector.fromArray(SPECIES, alpha, r));
+                for (int kk = 0; kk < keys; kk++) {
+                    a = FloatVector.fromArray(SPECIES, p, kk * bq + r).fma(FloatVector.broadcast(SPECIES, v[vBase + kk * vStride + c]), a);
+                }
+                a.intoArray(ot, c * bq + r);
             }
-            a0.intoArray(ot, o);
-            a1.intoArray(ot, o + L);
         }
+    }
+
+    /** Output elements {@code [c, c + 6)} of the tile's queries: 2 query vectors by 6 elements of accumulators. */
+    private static void accumulate2x6(float[] p, int bq, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot, int c) {
+        FloatVector alpha0 = FloatVector.fromArray(SPECIES, alpha, 0);
+        FloatVector alpha1 = FloatVector.fromArray(SPECIES, alpha, L);
+        int o0 = c * bq, o1 = o0 + bq, o2 = o1 + bq, o3 = o2 + bq, o4 = o3 + bq, o5 = o4 + bq;
+        FloatVector a00 = FloatVector.fromArray(SPECIES, ot, o0).mul(alpha0);
+        FloatVector a01 = FloatVector.fromArray(SPECIES, ot, o0 + L).mul(alpha1);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, ot, o1).mul(alpha0);
+        FloatVector a11 = FloatVector.fromArray(SPECIES, ot, o1 + L).mul(alpha1);
+        FloatVector a20 = FloatVector.fromArray(SPECIES, ot, o2).mul(alpha0);
+        FloatVector a21 = FloatVector.fromArray(SPECIES, ot, o2 + L).mul(alpha1);
+        FloatVector a30 = FloatVector.fromArray(SPECIES, ot, o3).mul(alpha0);
+        FloatVector a31 = FloatVector.fromArray(SPECIES, ot, o3 + L).mul(alpha1);
+        FloatVector a40 = FloatVector.fromArray(SPECIES, ot, o4).mul(alpha0);
+        FloatVector a41 = FloatVector.fromArray(SPECIES, ot, o4 + L).mul(alpha1);
+        FloatVector a50 = FloatVector.fromArray(SPECIES, ot, o5).mul(alpha0);
+        FloatVector a51 = FloatVector.fromArray(SPECIES, ot, o5 + L).mul(alpha1);
+        for (int kk = 0; kk < keys; kk++) {
+            FloatVector p0 = FloatVector.fromArray(SPECIES, p, kk * bq);
+            FloatVector p1 = FloatVector.fromArray(SPECIES, p, kk * bq + L);
+            int row = vBase + kk * vStride + c;
+            FloatVector b = FloatVector.broadcast(SPECIES, v[row]);
+            a00 = p0.fma(b, a00);
+            a01 = p1.fma(b, a01);
+            b = FloatVector.broadcast(SPECIES, v[row + 1]);
+            a10 = p0.fma(b, a10);
+            a11 = p1.fma(b, a11);
+            b = FloatVector.broadcast(SPECIES, v[row + 2]);
+            a20 = p0.fma(b, a20);
+            a21 = p1.fma(b, a21);
+            b = FloatVector.broadcast(SPECIES, v[row + 3]);
+            a30 = p0.fma(b, a30);
+            a31 = p1.fma(b, a31);
+            b = FloatVector.broadcast(SPECIES, v[row + 4]);
+            a40 = p0.fma(b, a40);
+            a41 = p1.fma(b, a41);
+            b = FloatVector.broadcast(SPECIES, v[row + 5]);
+            a50 = p0.fma(b, a50);
+            a51 = p1.fma(b, a51);
+        }
+        a00.intoArray(ot, o0);
+        a01.intoArray(ot, o0 + L);
+        a10.intoArray(ot, o1);
+        a11.intoArray(ot, o1 + L);
+        a20.intoArray(ot, o2);
+        a21.intoArray(ot, o2 + L);
+        a30.intoArray(ot, o3);
+        a31.intoArray(ot, o3 + L);
+        a40.intoArray(ot, o4);
+        a41.intoArray(ot, o4 + L);
+        a50.intoArray(ot, o5);
+        a51.intoArray(ot, o5 + L);
+    }
+
+    /** Output elements {@code [c, c + 6)} of the tile's queries: 4 query vectors by 6 elements of accumulators. */
+    private static void accumulate4x6(float[] p, int bq, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot, int c) {
+        FloatVector alpha0 = FloatVector.fromArray(SPECIES, alpha, 0);
+        FloatVector alpha1 = FloatVector.fromArray(SPECIES, alpha, L);
+        FloatVector alpha2 = FloatVector.fromArray(SPECIES, alpha, 2 * L);
+        FloatVector alpha3 = FloatVector.fromArray(SPECIES, alpha, 3 * L);
+        int o0 = c * bq, o1 = o0 + bq, o2 = o1 + bq, o3 = o2 + bq, o4 = o3 + bq, o5 = o4 + bq;
+        FloatVector a00 = FloatVector.fromArray(SPECIES, ot, o0).mul(alpha0);
+        FloatVector a01 = FloatVector.fromArray(SPECIES, ot, o0 + L).mul(alpha1);
+        FloatVector a02 = FloatVector.fromArray(SPECIES, ot, o0 + 2 * L).mul(alpha2);
+        FloatVector a03 = FloatVector.fromArray(SPECIES, ot, o0 + 3 * L).mul(alpha3);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, ot, o1).mul(alpha0);
+        FloatVector a11 = FloatVector.fromArray(SPECIES, ot, o1 + L).mul(alpha1);
+        FloatVector a12 = FloatVector.fromArray(SPECIES, ot, o1 + 2 * L).mul(alpha2);
+        FloatVector a13 = FloatVector.fromArray(SPECIES, ot, o1 + 3 * L).mul(alpha3);
+        FloatVector a20 = FloatVector.fromArray(SPECIES, ot, o2).mul(alpha0);
+        FloatVector a21 = FloatVector.fromArray(SPECIES, ot, o2 + L).mul(alpha1);
+        FloatVector a22 = FloatVector.fromArray(SPECIES, ot, o2 + 2 * L).mul(alpha2);
+        FloatVector a23 = FloatVector.fromArray(SPECIES, ot, o2 + 3 * L).mul(alpha3);
+        FloatVector a30 = FloatVector.fromArray(SPECIES, ot, o3).mul(alpha0);
+        FloatVector a31 = FloatVector.fromArray(SPECIES, ot, o3 + L).mul(alpha1);
+        FloatVector a32 = FloatVector.fromArray(SPECIES, ot, o3 + 2 * L).mul(alpha2);
+        FloatVector a33 = FloatVector.fromArray(SPECIES, ot, o3 + 3 * L).mul(alpha3);
+        FloatVector a40 = FloatVector.fromArray(SPECIES, ot, o4).mul(alpha0);
+        FloatVector a41 = FloatVector.fromArray(SPECIES, ot, o4 + L).mul(alpha1);
+        FloatVector a42 = FloatVector.fromArray(SPECIES, ot, o4 + 2 * L).mul(alpha2);
+        FloatVector a43 = FloatVector.fromArray(SPECIES, ot, o4 + 3 * L).mul(alpha3);
+        FloatVector a50 = FloatVector.fromArray(SPECIES, ot, o5).mul(alpha0);
+        FloatVector a51 = FloatVector.fromArray(SPECIES, ot, o5 + L).mul(alpha1);
+        FloatVector a52 = FloatVector.fromArray(SPECIES, ot, o5 + 2 * L).mul(alpha2);
+        FloatVector a53 = FloatVector.fromArray(SPECIES, ot, o5 + 3 * L).mul(alpha3);
+        for (int kk = 0; kk < keys; kk++) {
+            FloatVector p0 = FloatVector.fromArray(SPECIES, p, kk * bq);
+            FloatVector p1 = FloatVector.fromArray(SPECIES, p, kk * bq + L);
+            FloatVector p2 = FloatVector.fromArray(SPECIES, p, kk * bq + 2 * L);
+            FloatVector p3 = FloatVector.fromArray(SPECIES, p, kk * bq + 3 * L);
+            int row = vBase + kk * vStride + c;
+            FloatVector b = FloatVector.broadcast(SPECIES, v[row]);
+            a00 = p0.fma(b, a00);
+            a01 = p1.fma(b, a01);
+            a02 = p2.fma(b, a02);
+            a03 = p3.fma(b, a03);
+            b = FloatVector.broadcast(SPECIES, v[row + 1]);
+            a10 = p0.fma(b, a10);
+            a11 = p1.fma(b, a11);
+            a12 = p2.fma(b, a12);
+            a13 = p3.fma(b, a13);
+            b = FloatVector.broadcast(SPECIES, v[row + 2]);
+            a20 = p0.fma(b, a20);
+            a21 = p1.fma(b, a21);
+            a22 = p2.fma(b, a22);
+            a23 = p3.fma(b, a23);
+            b = FloatVector.broadcast(SPECIES, v[row + 3]);
+            a30 = p0.fma(b, a30);
+            a31 = p1.fma(b, a31);
+            a32 = p2.fma(b, a32);
+            a33 = p3.fma(b, a33);
+            b = FloatVector.broadcast(SPECIES, v[row + 4]);
+            a40 = p0.fma(b, a40);
+            a41 = p1.fma(b, a41);
+            a42 = p2.fma(b, a42);
+            a43 = p3.fma(b, a43);
+            b = FloatVector.broadcast(SPECIES, v[row + 5]);
+            a50 = p0.fma(b, a50);
+            a51 = p1.fma(b, a51);
+            a52 = p2.fma(b, a52);
+            a53 = p3.fma(b, a53);
+        }
+        a00.intoArray(ot, o0);
+        a01.intoArray(ot, o0 + L);
+        a02.intoArray(ot, o0 + 2 * L);
+        a03.intoArray(ot, o0 + 3 * L);
+        a10.intoArray(ot, o1);
+        a11.intoArray(ot, o1 + L);
+        a12.intoArray(ot, o1 + 2 * L);
+        a13.intoArray(ot, o1 + 3 * L);
+        a20.intoArray(ot, o2);
+        a21.intoArray(ot, o2 + L);
+        a22.intoArray(ot, o2 + 2 * L);
+        a23.intoArray(ot, o2 + 3 * L);
+        a30.intoArray(ot, o3);
+        a31.intoArray(ot, o3 + L);
+        a32.intoArray(ot, o3 + 2 * L);
+        a33.intoArray(ot, o3 + 3 * L);
+        a40.intoArray(ot, o4);
+        a41.intoArray(ot, o4 + L);
+        a42.intoArray(ot, o4 + 2 * L);
+        a43.intoArray(ot, o4 + 3 * L);
+        a50.intoArray(ot, o5);
+        a51.intoArray(ot, o5 + L);
+        a52.intoArray(ot, o5 + 2 * L);
+        a53.intoArray(ot, o5 + 3 * L);
     }
 
     @Override
     public void decodeScores(float[] qv, int heads, int d, float[] k, int kBase, int kStride, int keys, float[] s, int bk) {
         int full = SPECIES.loopBound(d);
-        for (int kk = 0; kk < keys; kk++) {
+        int kk = 0;
+        // four keys at a time: four independent chains of fmas and four reductions that overlap, where
+        // one key at a time waits on each reduction in turn
+        for (; kk + 4 <= keys; kk += 4) {
+            int k0 = kBase + kk * kStride, k1 = k0 + kStride, k2 = k1 + kStride, k3 = k2 + kStride;
+            for (int hh = 0; hh < heads; hh++) {
+                int query = hh * d;
+                FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+                int c = 0;
+                for (; c < full; c += L) {
+                    FloatVector q = FloatVector.fromArray(SPECIES, qv, query + c);
+                    a0 = FloatVector.fromArray(SPECIES, k, k0 + c).fma(q, a0);
+                    a1 = FloatVector.fromArray(SPECIES, k, k1 + c).fma(q, a1);
+                    a2 = FloatVector.fromArray(SPECIES, k, k2 + c).fma(q, a2);
+                    a3 = FloatVector.fromArray(SPECIES, k, k3 + c).fma(q, a3);
+                }
+                float s0 = sum(a0), s1 = sum(a1), s2 = sum(a2), s3 = sum(a3);
+                for (; c < d; c++) {
+                    float q = qv[query + c];
+                    s0 += q * k[k0 + c];
+                    s1 += q * k[k1 + c];
+                    s2 += q * k[k2 + c];
+                    s3 += q * k[k3 + c];
+                }
+                int at = hh * bk + kk;
+                s[at] = s0;
+                s[at + 1] = s1;
+                s[at + 2] = s2;
+                s[at + 3] = s3;
+            }
+        }
+        for (; kk < keys; kk++) {
             int key = kBase + kk * kStride;
             for (int hh = 0; hh < heads; hh++) {
                 int query = hh * d;
-                // two accumulators, so that consecutive fmas do not wait on each other
-                FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0;
+                FloatVector a = FloatVector.zero(SPECIES);
                 int c = 0;
-                for (; c + 2 * L <= full; c += 2 * L) {
-                    a0 = FloatVector.fromArray(SPECIES, qv, query + c).fma(FloatVector.fromArray(SPECIES, k, key + c), a0);
-                    a1 = FloatVector.fromArray(SPECIES, qv, query + c + L).fma(FloatVector.fromArray(SPECIES, k, key + c + L), a1);
-                }
                 for (; c < full; c += L) {
-                    a0 = FloatVector.fromArray(SPECIES, qv, query + c).fma(FloatVector.fromArray(SPECIES, k, key + c), a0);
+                    a = FloatVector.fromArray(SPECIES, k, key + c).fma(FloatVector.fromArray(SPECIES, qv, query + c), a);
                 }
-                float dot = sum(a0.add(a1));
+                float dot = sum(a);
                 for (; c < d; c++) {
                     dot += qv[query + c] * k[key + c];
                 }
@@ -283,34 +485,62 @@ final class VectorKernels implements AttentionKernels {
         int full = SPECIES.loopBound(d);
         for (int hh = 0; hh < heads; hh++) {
             int acc = hh * d;
+            int weights = hh * bk;
             float a = alpha[hh];
             int c = 0;
-            for (; c + 2 * L <= full; c += 2 * L) {
+            // 8 vectors of accumulators: a whole row of 128 floats on AVX-512, so V is read row after row
+            for (; c + 8 * L <= full; c += 8 * L) {
                 FloatVector a0 = FloatVector.fromArray(SPECIES, o, acc + c).mul(a);
                 FloatVector a1 = FloatVector.fromArray(SPECIES, o, acc + c + L).mul(a);
+                FloatVector a2 = FloatVector.fromArray(SPECIES, o, acc + c + 2 * L).mul(a);
+                FloatVector a3 = FloatVector.fromArray(SPECIES, o, acc + c + 3 * L).mul(a);
+                FloatVector a4 = FloatVector.fromArray(SPECIES, o, acc + c + 4 * L).mul(a);
+                FloatVector a5 = FloatVector.fromArray(SPECIES, o, acc + c + 5 * L).mul(a);
+                FloatVector a6 = FloatVector.fromArray(SPECIES, o, acc + c + 6 * L).mul(a);
+                FloatVector a7 = FloatVector.fromArray(SPECIES, o, acc + c + 7 * L).mul(a);
                 for (int kk = 0; kk < keys; kk++) {
-                    FloatVector w = FloatVector.broadcast(SPECIES, p[hh * bk + kk]);
+                    FloatVector w = FloatVector.broadcast(SPECIES, p[weights + kk]);
                     int row = vBase + kk * vStride + c;
                     a0 = FloatVector.fromArray(SPECIES, v, row).fma(w, a0);
                     a1 = FloatVector.fromArray(SPECIES, v, row + L).fma(w, a1);
+                    a2 = FloatVector.fromArray(SPECIES, v, row + 2 * L).fma(w, a2);
+                    a3 = FloatVector.fromArray(SPECIES, v, row + 3 * L).fma(w, a3);
+                    a4 = FloatVector.fromArray(SPECIES, v, row + 4 * L).fma(w, a4);
+                    a5 = FloatVector.fromArray(SPECIES, v, row + 5 * L).fma(w, a5);
+                    a6 = FloatVector.fromArray(SPECIES, v, row + 6 * L).fma(w, a6);
+                    a7 = FloatVector.fromArray(SPECIES, v, row + 7 * L).fma(w, a7);
                 }
                 a0.intoArray(o, acc + c);
                 a1.intoArray(o, acc + c + L);
+                a2.intoArray(o, acc + c + 2 * L);
+                a3.intoArray(o, acc + c + 3 * L);
+                a4.intoArray(o, acc + c + 4 * L);
+                a5.intoArray(o, acc + c + 5 * L);
+                a6.intoArray(o, acc + c + 6 * L);
+                a7.intoArray(o, acc + c + 7 * L);
             }
             for (; c < full; c += L) {
                 FloatVector a0 = FloatVector.fromArray(SPECIES, o, acc + c).mul(a);
                 for (int kk = 0; kk < keys; kk++) {
-                    a0 = FloatVector.fromArray(SPECIES, v, vBase + kk * vStride + c).fma(FloatVector.broadcast(SPECIES, p[hh * bk + kk]), a0);
+                    a0 = FloatVector.fromArray(SPECIES, v, vBase + kk * vStride + c).fma(FloatVector.broadcast(SPECIES, p[weights + kk]), a0);
                 }
                 a0.intoArray(o, acc + c);
             }
             for (; c < d; c++) {
                 float sum = o[acc + c] * a;
                 for (int kk = 0; kk < keys; kk++) {
-                    sum += p[hh * bk + kk] * v[vBase + kk * vStride + c];
+                    sum += p[weights + kk] * v[vBase + kk * vStride + c];
                 }
                 o[acc + c] = sum;
             }
+        }
+    }
+
+    /** The plain loop: C2 turns it into vector conversions (vcvtph2ps) where the Vector API has none. */
+    @Override
+    public void widen(short[] src, int from, float[] dst, int to, int n) {
+        for (int c = 0; c < n; c++) {
+            dst[to + c] = Float.float16ToFloat(src[from + c]);
         }
     }
 
