@@ -51,6 +51,16 @@ class MainTest {
     }
 
     @Test
+    void biasAsTextKeepsASpaceBetweenLongValues() {
+        CliRun run = CliRun.of("bias", "--heads", "4", "--total-heads", "8", "-i", "3", "-j", "5");
+        assertEquals(0, run.exitCode(), run.err());
+        // this head's longest value, -0.01171875, sets its column width; 11 characters used to run together
+        assertTrue(run.out().contains("head 3 (slope 0.00390625)\n"
+                + "    -0.0078125 -0.00390625         0.0 -0.00390625  -0.0078125\n"
+                + "   -0.01171875  -0.0078125 -0.00390625         0.0 -0.00390625\n"), run.out());
+    }
+
+    @Test
     void infoListsTheCpuBackend() {
         CliRun run = CliRun.of("info");
         assertEquals(0, run.exitCode(), run.err());
