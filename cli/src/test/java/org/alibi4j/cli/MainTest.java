@@ -67,6 +67,15 @@ class MainTest {
         assertTrue(run.out().matches("(?s)alibi4j \\S+\nJava .*cpu +0 +available +Java \\d+, \\d+ threads?\n.*"), run.out());
     }
 
+    @Test
+    void infoListsTheAttentionBackendsAndTheCpuKernels() {
+        CliRun run = CliRun.of("info");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().matches("(?s).*\n\nattention backend +rank +status +device / reason\n"
+                + "cpu +0 +available +Java \\d+, \\d+ threads?, (Vector API \\d+-bit \\(\\d+ floats\\)"
+                + "|plain Java \\(pass '--add-modules jdk.incubator.vector' to the JVM to enable the Vector API kernels\\))\n"), run.out());
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "slopes --heads 0                                | --heads must be >= 1 (was 0)",
