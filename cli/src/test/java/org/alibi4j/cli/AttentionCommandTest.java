@@ -41,17 +41,14 @@ class AttentionCommandTest {
             if (!halves) {
                 return HeadTensor.of(data, g, j, d);
             }
-            short[] h = new short[data.length];
-            for (int n = 0; n < data.length; n++) {
-                h[n] = Float.floatToFloat16(data[n]);
-            }
-            return HeadTensor.ofHalves(h, g, j, d);
+            return HeadTensor.ofHalves(AttentionAssertions.halves(data), g, j, d);
         }
     }
 
     private Inputs inputs(int t, int g, int i, int j, int d, boolean halves, long seed) throws IOException {
         SplittableRandom random = new SplittableRandom(seed);
-        Inputs in = new Inputs(values(random, t * i * d, 2), values(random, g * j * d, 2), values(random, g * j * d, 1), halves, t, g, i, j, d);
+        Inputs in = new Inputs(AttentionAssertions.values(random, t * i * d, 2), AttentionAssertions.values(random, g * j * d, 2),
+                AttentionAssertions.values(random, g * j * d, 1), halves, t, g, i, j, d);
         Npy.writeFloats(dir.resolve("q.npy"), new long[] {t, i, d}, in.q());
         writeKv(dir.resolve("k.npy"), in.k(), in);
         writeKv(dir.resolve("v.npy"), in.v(), in);
@@ -64,19 +61,7 @@ class AttentionCommandTest {
             Npy.write(file, Npy.Dtype.F4, 2, shape, data, null); // version 2.0, as write_array(version=(2, 0)) does
             return;
         }
-        short[] h = new short[data.length];
-        for (int n = 0; n < data.length; n++) {
-            h[n] = Float.floatToFloat16(data[n]);
-        }
-        Npy.write(file, Npy.Dtype.F2, 1, shape, null, h);
-    }
-
-    private static float[] values(SplittableRandom random, int n, double amplitude) {
-        float[] a = new float[n];
-        for (int x = 0; x < n; x++) {
-            a[x] = (float) random.nextDouble(-amplitude, amplitude);
-        }
-        return a;
+        Npy.write(file, Npy.Dtype.F2, 1, shape, null, AttentionAssertions.halves(data));
     }
 
     private String[] args(String... extra) {
@@ -117,16 +102,7 @@ class AttentionCommandTest {
         assertArrayEquals(new long[] {t, i, d}, o.shape());
         AttentionSpec spec = new AttentionSpec(AlibiSlopes.forHeads(heads, maxBias == null ? 8 : maxBias), t, g, d,
                 scale == null ? AttentionSpec.defaultScale(d) : scale, form.equals("causal") ? BiasForm.CAUSAL : BiasForm.SYMMETRIC);
-        HeadTensor k = in.kv(in.k());
-        HeadTensor v = in.kv(in.v());
-        double[] expected = AttentionReference.prefill(spec, in.qTensor(), k, v);
-        double[] bound = AttentionReference.bound(spec, in.qTensor(), k, v);
-        for (int n = 0; n < expected.length; n++) {
-            double error = Math.abs(o.floats()[n] - expected[n]);
-            int row = n / d;
-            assertTrue(error <= bound[row], "(h, q, c) = (" + row / i + ", " + row % i + ", " + n % d + "): expected " + expected[n]
-                    + ", was " + o.floats()[n] + ", error " + error + " over the bound " + bound[row]);
-        }
+        AttentionAssertions.assertWithinBound(spec, in.qTensor(), in.kv(in.k()), in.kv(in.v()), o.floats());
         if (form.equals("causal") && i > j) { // the first i - j queries see no key: zeros
             assertEquals(0f, o.floats()[0]);
         }
