@@ -6,6 +6,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -75,19 +76,20 @@ final class AttentionCommand implements Callable<Integer> {
         }
         checkOutput();
 
-        Npy.Array query = read("--q", q, QUERY_TYPES, "[T, i, d]");
-        Npy.Array key = read("--k", k, KEY_TYPES, "[G, j, d]");
-        Npy.Array value = read("--v", v, KEY_TYPES, "[G, j, d]");
-        int t = query.dim(0);
-        int i = query.dim(1);
-        int d = query.dim(2);
-        int g = key.dim(0);
-        int j = key.dim(1);
-        if (key.dim(2) != d) {
-            throw bad("--k", k, "head dimension d = " + key.dim(2) + " (the last axis) does not match --q's d = " + d);
+        // every header and shape is checked before any data is read
+        Npy.Header qh = header("--q", q, QUERY_TYPES, "[T, i, d]");
+        Npy.Header kh = header("--k", k, KEY_TYPES, "[G, j, d]");
+        Npy.Header vh = header("--v", v, KEY_TYPES, "[G, j, d]");
+        int t = qh.dim(0);
+        int i = qh.dim(1);
+        int d = qh.dim(2);
+        int g = kh.dim(0);
+        int j = kh.dim(1);
+        if (kh.dim(2) != d) {
+            throw bad("--k", k, "head dimension d = " + kh.dim(2) + " (the last axis) does not match --q's d = " + d);
         }
-        if (value.dim(0) != g || value.dim(1) != j || value.dim(2) != d) {
-            throw bad("--v", v, "shape " + Npy.shapeText(value.shape()) + " differs from --k's " + Npy.shapeText(key.shape())
+        if (vh.dim(0) != g || vh.dim(1) != j || vh.dim(2) != d) {
+            throw bad("--v", v, "shape " + Npy.shapeText(vh.shape()) + " differs from --k's " + Npy.shapeText(kh.shape())
                     + "; K and V must both be [G, j, d]");
         }
         if (t % g != 0) {
@@ -97,9 +99,18 @@ final class AttentionCommand implements Callable<Integer> {
         if (biased > t) {
             throw new IllegalArgumentException("--heads must be in [1, " + t + "], --q's T (was " + biased + ")");
         }
-        long outputElements = (long) t * i * d;
-        if (outputElements > Npy.MAX_ELEMENTS) {
-            throw bad("--out", out, "the output's " + outputElements + " elements are more than a Java array holds");
+        long outputElements = (long) t * i * d; // as many as Q, which is a Java array's worth at most
+        long bytes = qh.dataBytes() + kh.dataBytes() + vh.dataBytes() + outputElements * Float.BYTES;
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        if (bytes > maxHeap - maxHeap / 8) {
+            throw new IllegalArgumentException("--q/--k/--v: the inputs and the output take " + bytes + " bytes; this JVM's heap is "
+                    + maxHeap + " bytes (raise -Xmx, e.g. JAVA_OPTS=-Xmx16g scripts/alibi4j ...)");
+        }
+        Npy.Array query = read("--q", q, QUERY_TYPES);
+        Npy.Array key = read("--k", k, KEY_TYPES);
+        Npy.Array value = read("--v", v, KEY_TYPES);
+        if (!Arrays.equals(query.shape(), qh.shape()) || !Arrays.equals(key.shape(), kh.shape()) || !Arrays.equals(value.shape(), vh.shape())) {
+            throw new IllegalStateException("--q/--k/--v: an input changed while it was read");
         }
 
         AlibiAttention.Builder builder = AlibiAttention.builder(biased).totalHeads(t).kvHeads(g).headDim(d).maxBias(maxBias);
@@ -153,16 +164,43 @@ final class AttentionCommand implements Callable<Integer> {
         if (Files.isDirectory(out)) {
             throw bad("--out", out, "is a directory");
         }
+        if (!Files.isWritable(parent)) {
+            throw bad("--out", out, "directory " + parent + " is not writable");
+        }
     }
 
-    /** Reads one input, naming the flag and the file in every error, and checks its rank and sizes. */
-    private static Npy.Array read(String flag, Path path, Set<Npy.Dtype> types, String layout) {
-        Npy.Array array;
-        try {
-            if (Files.isDirectory(path)) {
-                throw bad(flag, path, "is a directory, not an .npy file");
+    /** Reads one input's header, naming the flag and the file in every error, and checks its rank and sizes. */
+    private static Npy.Header header(String flag, Path path, Set<Npy.Dtype> types, String layout) {
+        Npy.Header header = named(flag, path, () -> Npy.header(path, types));
+        if (header.rank() != 3) {
+            throw bad(flag, path, "shape " + Npy.shapeText(header.shape()) + " has rank " + header.rank() + "; expected " + layout
+                    + " (rank 3)");
+        }
+        for (long dim : header.shape()) {
+            if (dim == 0) {
+                throw bad(flag, path, "shape " + Npy.shapeText(header.shape()) + " has a zero-sized dimension; expected " + layout
+                        + ", each at least 1");
             }
-            array = Npy.read(path, types);
+        }
+        return header;
+    }
+
+    private static Npy.Array read(String flag, Path path, Set<Npy.Dtype> types) {
+        return named(flag, path, () -> Npy.read(path, types));
+    }
+
+    @FunctionalInterface
+    private interface FileRead<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs {@code read}, turning each way it fails into one line that names the flag and the file. */
+    private static <T> T named(String flag, Path path, FileRead<T> read) {
+        if (Files.isDirectory(path)) {
+            throw bad(flag, path, "is a directory, not an .npy file");
+        }
+        try {
+            return read.run();
         } catch (NoSuchFileException e) {
             throw bad(flag, path, "no such file");
         } catch (AccessDeniedException e) {
@@ -170,22 +208,8 @@ final class AttentionCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw bad(flag, path, "cannot read: " + e.getMessage());
         } catch (IllegalArgumentException e) {
-            if (e.getMessage().startsWith(flag + " ")) {
-                throw e;
-            }
             throw bad(flag, path, e.getMessage());
         }
-        if (array.rank() != 3) {
-            throw bad(flag, path, "shape " + Npy.shapeText(array.shape()) + " has rank " + array.rank() + "; expected " + layout
-                    + " (rank 3)");
-        }
-        for (long dim : array.shape()) {
-            if (dim == 0) {
-                throw bad(flag, path, "shape " + Npy.shapeText(array.shape()) + " has a zero-sized dimension; expected " + layout
-                        + ", each at least 1");
-            }
-        }
-        return array;
     }
 
     private static HeadTensor tensor(Npy.Array a, int heads, int rows, int dim) {

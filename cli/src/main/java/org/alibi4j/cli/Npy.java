@@ -73,6 +73,18 @@ final class Npy {
         long elements() {
             return Npy.elements(shape);
         }
+
+        long dataBytes() {
+            return elements() * dtype.bytes;
+        }
+
+        int rank() {
+            return shape.length;
+        }
+
+        int dim(int axis) {
+            return (int) shape[axis];
+        }
     }
 
     /** An array read from a file: float32 elements in {@code floats}, or float16 bits in {@code halves}. */
@@ -103,12 +115,7 @@ final class Npy {
                 throw new IllegalArgumentException("shape " + shapeText(header.shape()) + " has " + count
                         + " elements, more than a Java array holds (" + MAX_ELEMENTS + ")");
             }
-            long bytes = count * header.dtype().bytes;
-            long maxHeap = Runtime.getRuntime().maxMemory();
-            if (bytes > maxHeap / 2) {
-                throw new IllegalArgumentException("its " + bytes + " bytes of data do not fit this JVM's heap of " + maxHeap
-                        + " bytes (raise -Xmx)");
-            }
+            long bytes = header.dataBytes();
             int n = (int) count;
             float[] floats = header.dtype() == Dtype.F4 ? new float[n] : null;
             short[] halves = header.dtype() == Dtype.F2 ? new short[n] : null;
@@ -127,12 +134,25 @@ final class Npy {
         }
     }
 
+    /**
+     * Reads and checks the header of the file at {@code path}, and that its data is exactly as long as the shape
+     * says, without reading the data.
+     */
+    static Header header(Path path, Set<Dtype> accepted) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            return readHeader(channel, channel.size(), accepted);
+        }
+    }
+
     /** Reads and checks the header of a file of {@code size} bytes, and that its data is exactly as long as the shape says. */
     static Header readHeader(FileChannel channel, long size, Set<Dtype> accepted) throws IOException {
         byte[] prefix = readFully(channel, 0, (int) Math.min(size, 12));
         for (int n = 0; n < MAGIC.length; n++) {
             if (n >= prefix.length || prefix[n] != MAGIC[n]) {
-                if (n < prefix.length || size == 0) {
+                if (size == 0) {
+                    throw new IllegalArgumentException("not an .npy file: the file is empty");
+                }
+                if (n < prefix.length) {
                     throw new IllegalArgumentException("not an .npy file (it does not start with \\x93NUMPY)");
                 }
                 throw new IllegalArgumentException("not an .npy file: " + size + " bytes, cut inside the magic \\x93NUMPY");

@@ -92,6 +92,7 @@ class MainTest {
             "bias --heads 2 -i 2 -j 2 --format xml           | Invalid value for option '--format': expected one of [text, json] (case-sensitive) but was 'xml'",
             "render --heads 2 -i 2 -j 2 --out /no/such/x.png | --out: directory /no/such does not exist",
             "smoke --backend nope                            | --backend: unknown backend 'nope'; known: cpu",
+            "attention --q q.npy                             | Missing required options: '--k=K.npy', '--v=V.npy', '--out=O.npy'",
     })
     void badInputIsOneLineNamingTheArgumentAndExitsTwo(String args, String message) {
         CliRun run = CliRun.of(args.strip().split(" +"));

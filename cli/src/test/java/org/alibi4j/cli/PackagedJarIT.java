@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -151,6 +152,22 @@ class PackagedJarIT {
         assertEquals(2, bad.exitCode());
         assertEquals("alibi4j: --q " + dir.resolve("none.npy") + ": no such file\n", bad.err());
         assertFalse(Files.exists(dir.resolve("x.npy")));
+    }
+
+    @Test
+    void attentionInputsLargerThanTheHeapAreRefusedBeforeTheyAreRead(@TempDir Path dir) throws Exception {
+        attentionInputs(dir);
+        // a sparse Q of [64, 1024, 40] floats (10 MiB, as long as its shape says) against a 16 MiB heap
+        Path q = Files.write(dir.resolve("q.npy"), NpyTest.rawBytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (64, 1024, 40), }",
+                new byte[0]));
+        try (RandomAccessFile file = new RandomAccessFile(q.toFile(), "rw")) {
+            file.setLength(file.length() + 64L * 1024 * 40 * 4);
+        }
+        CliRun run = java(Stream.concat(Stream.of("-Xmx16m", "--"), Stream.of(attentionArgs(dir, "o.npy"))).toArray(String[]::new));
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().matches("alibi4j: --q/--k/--v: the inputs and the output take 20977280 bytes; this JVM's heap is \\d+ bytes"
+                + " \\(raise -Xmx, e\\.g\\. JAVA_OPTS=-Xmx16g scripts/alibi4j \\.\\.\\.\\)\n"), run.err());
+        assertFalse(Files.exists(dir.resolve("o.npy")));
     }
 
     @Test
