@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 
 import org.alibi4j.attention.AlibiAttention;
+import org.alibi4j.attention.AttentionBackends;
 import org.alibi4j.attention.HeadTensor;
 
 import picocli.CommandLine.Command;
@@ -74,6 +75,10 @@ final class AttentionCommand implements Callable<Integer> {
         if (heads != null) {
             Inputs.atLeastOne("--heads", heads);
         }
+        if (backend != null && !AttentionBackends.names().contains(backend)) {
+            throw new IllegalArgumentException("--backend: unknown attention backend '" + backend + "'; known: "
+                    + String.join(", ", AttentionBackends.names()));
+        }
         checkOutput();
 
         // every header and shape is checked before any data is read
@@ -120,9 +125,6 @@ final class AttentionCommand implements Callable<Integer> {
         if (scale != null) {
             builder.scale(scale.floatValue());
         }
-        if (backend != null) {
-            builder.backend(backend);
-        }
         float[] result = new float[(int) outputElements];
         String device;
         long start = System.nanoTime();
@@ -146,6 +148,9 @@ final class AttentionCommand implements Callable<Integer> {
 
     private AlibiAttention openAttention(AlibiAttention.Builder builder) {
         try {
+            if (backend != null) {
+                builder.backend(backend);
+            }
             return builder.build();
         } catch (IllegalArgumentException | IllegalStateException e) {
             if (backend != null) { // an unknown backend (the message lists the known ones), or one that cannot run here

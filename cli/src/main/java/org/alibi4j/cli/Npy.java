@@ -110,13 +110,8 @@ final class Npy {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = channel.size();
             Header header = readHeader(channel, size, accepted);
-            long count = header.elements();
-            if (count > MAX_ELEMENTS) {
-                throw new IllegalArgumentException("shape " + shapeText(header.shape()) + " has " + count
-                        + " elements, more than a Java array holds (" + MAX_ELEMENTS + ")");
-            }
             long bytes = header.dataBytes();
-            int n = (int) count;
+            int n = (int) header.elements();
             float[] floats = header.dtype() == Dtype.F4 ? new float[n] : null;
             short[] halves = header.dtype() == Dtype.F2 ? new short[n] : null;
             if (n > 0) {
@@ -144,7 +139,10 @@ final class Npy {
         }
     }
 
-    /** Reads and checks the header of a file of {@code size} bytes, and that its data is exactly as long as the shape says. */
+    /**
+     * Reads and checks the header of a file of {@code size} bytes, that its data is exactly as long as the shape
+     * says, and that the elements fit in a Java array.
+     */
     static Header readHeader(FileChannel channel, long size, Set<Dtype> accepted) throws IOException {
         byte[] prefix = readFully(channel, 0, (int) Math.min(size, 12));
         for (int n = 0; n < MAGIC.length; n++) {
@@ -203,6 +201,10 @@ final class Npy {
         if (actual > expected) {
             throw new IllegalArgumentException((actual - expected) + " bytes follow the data of shape " + shapeText(shape) + " of "
                     + dtype.numpyName + ": the header's shape or length does not describe the file");
+        }
+        if (count > MAX_ELEMENTS) {
+            throw new IllegalArgumentException("shape " + shapeText(shape) + " has " + count + " elements, more than a Java array holds ("
+                    + MAX_ELEMENTS + ")");
         }
         return new Header(major, dtype, shape, dataOffset);
     }

@@ -223,6 +223,14 @@ class AttentionCommandTest {
     }
 
     @Test
+    void anEmptyBackendNameIsUnknown() {
+        CliRun run = CliRun.of("attention", "--q", shared.resolve("q6.npy").toString(), "--k", shared.resolve("k2.npy").toString(),
+                "--v", shared.resolve("v2h.npy").toString(), "--out", dir.resolve("o.npy").toString(), "--backend", "");
+        assertEquals(Main.BAD_INPUT, run.exitCode());
+        assertEquals("alibi4j: --backend: unknown attention backend ''; known: cpu\n", run.err());
+    }
+
+    @Test
     void anUnreadableFileIsNamed() throws IOException {
         Path q = Files.copy(shared.resolve("q6.npy"), dir.resolve("q6.npy"));
         Files.setPosixFilePermissions(q, PosixFilePermissions.fromString("---------"));

@@ -209,6 +209,8 @@ class NpyTest {
             channel.write(ByteBuffer.wrap(new byte[1]), Files.size(file) + (1L << 33) - 1);
         }
         assertEquals("shape (2147483648,) has 2147483648 elements, more than a Java array holds (2147483639)", error(file));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Npy.header(file, BOTH));
+        assertEquals("shape (2147483648,) has 2147483648 elements, more than a Java array holds (2147483639)", e.getMessage());
     }
 
     // ---------------------------------------------------------------- helpers
