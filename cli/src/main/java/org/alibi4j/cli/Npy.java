@@ -37,6 +37,8 @@ final class Npy {
     static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     /** NumPy aligns the start of the data to this many bytes. */
     static final int ALIGN = 64;
+    /** The longest header read: a float array's is under 200 bytes (NumPy itself refuses over 10000 unless told otherwise). */
+    static final int MAX_HEADER = 1 << 16;
     /** The most elements a Java array holds. */
     static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
 
@@ -170,6 +172,10 @@ final class Npy {
         }
         ByteBuffer lengthField = ByteBuffer.wrap(prefix, 8, lengthBytes).order(ByteOrder.LITTLE_ENDIAN);
         long headerLength = major == 1 ? Short.toUnsignedLong(lengthField.getShort()) : Integer.toUnsignedLong(lengthField.getInt());
+        if (headerLength > MAX_HEADER) {
+            throw new IllegalArgumentException("the header's length field says " + headerLength + " bytes, more than the "
+                    + MAX_HEADER + " any array of floats needs");
+        }
         long dataOffset = 8 + lengthBytes + headerLength;
         if (dataOffset > size) {
             throw new IllegalArgumentException("the header is cut off: its length field says " + headerLength

@@ -183,6 +183,14 @@ class NpyTest {
     }
 
     @Test
+    void refusesAHeaderLengthNoFloatArrayNeeds() throws IOException {
+        byte[] bytes = NpyTest.rawBytes(2, "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", floats(1));
+        bytes[10] = 1; // 65536 + 116
+        assertEquals("the header's length field says 65652 bytes, more than the 65536 any array of floats needs",
+                error(Files.write(dir.resolve("long.npy"), bytes)));
+    }
+
+    @Test
     void refusesOtherVersions() throws IOException {
         byte[] good = Files.readAllBytes(write(new long[] {1}, new float[1]));
         good[6] = 4;
