@@ -26,7 +26,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code [G, j, d]} ({@code G} dividing {@code T}), the output {@code [T, i, d]} float32. Every input is
  * checked before anything is computed, and the output appears complete or not at all.
  */
-@Command(name = "attention", mixinStandardHelpOptions = true,
+@Command(name = "attention", mixinStandardHelpOptions = true, sortOptions = false, sortSynopsis = false,
         description = "ALiBi attention of .npy tensors: out = softmax(scale * Q K^T + bias) V per query head.")
 final class AttentionCommand implements Callable<Integer> {
     private static final Set<Npy.Dtype> QUERY_TYPES = EnumSet.of(Npy.Dtype.F4);
