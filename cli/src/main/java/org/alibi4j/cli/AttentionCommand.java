@@ -44,8 +44,11 @@ final class AttentionCommand implements Callable<Integer> {
     @Option(names = "--v", required = true, paramLabel = "V.npy", description = "Values [G, j, d], float32 or float16.")
     Path v;
 
+    /** A string rather than a Path, which would drop the trailing '/' of a directory. */
     @Option(names = "--out", required = true, paramLabel = "O.npy", description = "The output [T, i, d], float32 (replaced if it exists).")
-    Path out;
+    String outName;
+
+    private Path out;
 
     @Option(names = "--heads", paramLabel = "N", description = "Biased heads, the first N of T; the rest carry no bias (default: T).")
     Integer heads;
@@ -162,6 +165,10 @@ final class AttentionCommand implements Callable<Integer> {
 
     /** The output's directory must exist and the output must not be a directory; nothing is written yet. */
     private void checkOutput() {
+        if (outName.endsWith("/") || outName.endsWith(java.io.File.separator)) {
+            throw new IllegalArgumentException("--out " + outName + ": names a directory; name the output file");
+        }
+        out = Path.of(outName);
         Path parent = out.toAbsolutePath().getParent();
         if (parent == null || !Files.isDirectory(parent)) {
             throw bad("--out", out, "directory " + (out.getParent() == null ? parent : out.getParent()) + " does not exist");

@@ -195,6 +195,7 @@ class AttentionCommandTest {
             "--backend gpu     => --backend: unknown attention backend 'gpu'; known: cpu",
             "--out DIR/none/o.npy  => --out DIR/none/o.npy: directory DIR/none does not exist",
             "--out DIR/folder.npy  => --out DIR/folder.npy: is a directory",
+            "--out DIR/sub/    => --out DIR/sub/: names a directory; name the output file",
     })
     void badInputIsOneLineNamingTheFileOrFlagAndLeavesNoOutput(String flags, String message) throws IOException {
         List<String> a = new ArrayList<>(List.of("attention", "--q", "DIR/q6.npy", "--k", "DIR/k2.npy", "--v", "DIR/v2h.npy", "--out", "DIR/o.npy"));
