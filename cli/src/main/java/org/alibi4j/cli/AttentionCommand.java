@@ -1,5 +1,6 @@
 package org.alibi4j.cli;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
@@ -165,7 +166,7 @@ final class AttentionCommand implements Callable<Integer> {
 
     /** The output's directory must exist and the output must not be a directory; nothing is written yet. */
     private void checkOutput() {
-        if (outName.endsWith("/") || outName.endsWith(java.io.File.separator)) {
+        if (outName.endsWith("/") || outName.endsWith(File.separator)) {
             throw new IllegalArgumentException("--out " + outName + ": names a directory; name the output file");
         }
         out = Path.of(outName);

@@ -3,6 +3,8 @@ package org.alibi4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.SplittableRandom;
+
 import org.alibi4j.attention.AttentionReference;
 import org.alibi4j.attention.AttentionSpec;
 import org.alibi4j.attention.HeadTensor;
@@ -28,7 +30,7 @@ final class AttentionAssertions {
     }
 
     /** Seeded values in {@code [-amplitude, amplitude)}. */
-    static float[] values(java.util.SplittableRandom random, int n, double amplitude) {
+    static float[] values(SplittableRandom random, int n, double amplitude) {
         float[] a = new float[n];
         for (int x = 0; x < n; x++) {
             a[x] = (float) random.nextDouble(-amplitude, amplitude);

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -98,7 +100,7 @@ class AttentionCommandTest {
         assertTrue(run.out().startsWith("wrote " + dir.resolve("o.npy") + ": [" + t + ", " + i + ", " + d + "] float32, " + heads
                 + " of " + t + " heads biased, " + g + " key/value heads, " + j + " keys"), run.out());
 
-        Npy.Array o = Npy.read(dir.resolve("o.npy"), java.util.EnumSet.of(Npy.Dtype.F4));
+        Npy.Array o = Npy.read(dir.resolve("o.npy"), EnumSet.of(Npy.Dtype.F4));
         assertArrayEquals(new long[] {t, i, d}, o.shape());
         AttentionSpec spec = new AttentionSpec(AlibiSlopes.forHeads(heads, maxBias == null ? 8 : maxBias), t, g, d,
                 scale == null ? AttentionSpec.defaultScale(d) : scale, form.equals("causal") ? BiasForm.CAUSAL : BiasForm.SYMMETRIC);
@@ -124,7 +126,7 @@ class AttentionCommandTest {
         assertTrue(run.out().contains("4 of 4 heads biased"), run.out());
         AttentionSpec spec = new AttentionSpec(AlibiSlopes.forHeads(4), 4, 2, 8, AttentionSpec.defaultScale(8), BiasForm.SYMMETRIC);
         double[] expected = AttentionReference.prefill(spec, in.qTensor(), in.kv(in.k()), in.kv(in.v()));
-        float[] actual = Npy.read(dir.resolve("o.npy"), java.util.EnumSet.of(Npy.Dtype.F4)).floats();
+        float[] actual = Npy.read(dir.resolve("o.npy"), EnumSet.of(Npy.Dtype.F4)).floats();
         for (int n = 0; n < expected.length; n++) {
             assertEquals(expected[n], actual[n], 1e-5, "element " + n);
         }
@@ -156,7 +158,7 @@ class AttentionCommandTest {
         byte[] lying = NpyTest.rawBytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (6, 3, 8), }", new byte[6 * 3 * 8 * 4]);
         lying[8] += 4;
         Files.write(dir.resolve("lying.npy"), lying);
-        Files.write(dir.resolve("cut.npy"), java.util.Arrays.copyOf(lying, 50));
+        Files.write(dir.resolve("cut.npy"), Arrays.copyOf(lying, 50));
         Files.writeString(dir.resolve("text.npy"), "q,k,v\n1,2,3\n");
         Files.createDirectory(dir.resolve("folder.npy"));
     }

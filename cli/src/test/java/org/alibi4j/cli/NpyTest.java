@@ -9,9 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -78,7 +81,7 @@ class NpyTest {
         // what numpy 1.x and 2.x write for np.zeros((2, 3, 4), np.float32): version 1.0, header length 118
         String header = new String(bytes, 10, 118, StandardCharsets.ISO_8859_1);
         assertEquals("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3, 4), }" + " ".repeat(55) + "\n", header);
-        assertArrayEquals(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 118, 0}, java.util.Arrays.copyOf(bytes, 10));
+        assertArrayEquals(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 118, 0}, Arrays.copyOf(bytes, 10));
     }
 
     @Test
@@ -165,11 +168,11 @@ class NpyTest {
     @Test
     void refusesACutOrLyingHeader() throws IOException {
         byte[] good = Files.readAllBytes(write(new long[] {2, 3}, new float[6]));
-        Path cut = Files.write(dir.resolve("cut.npy"), java.util.Arrays.copyOf(good, 40));
+        Path cut = Files.write(dir.resolve("cut.npy"), Arrays.copyOf(good, 40));
         assertEquals("the header is cut off: its length field says 118 bytes, but the file ends 30 bytes after it", error(cut));
-        Path inVersion = Files.write(dir.resolve("v.npy"), java.util.Arrays.copyOf(good, 7));
+        Path inVersion = Files.write(dir.resolve("v.npy"), Arrays.copyOf(good, 7));
         assertEquals("the header is cut off: the file ends after 7 bytes, inside the version", error(inVersion));
-        Path inLength = Files.write(dir.resolve("l.npy"), java.util.Arrays.copyOf(good, 9));
+        Path inLength = Files.write(dir.resolve("l.npy"), Arrays.copyOf(good, 9));
         assertEquals("the header is cut off: the file ends after 9 bytes, inside the header length", error(inLength));
 
         byte[] longer = good.clone();
@@ -213,7 +216,7 @@ class NpyTest {
     void refusesAShapeLargerThanAJavaArray() throws IOException {
         // the data is "there" as far as the size goes: a sparse file of 2^31 floats
         Path file = raw(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2147483648,), }", new byte[0]);
-        try (var channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
             channel.write(ByteBuffer.wrap(new byte[1]), Files.size(file) + (1L << 33) - 1);
         }
         assertEquals("shape (2147483648,) has 2147483648 elements, more than a Java array holds (2147483639)", error(file));

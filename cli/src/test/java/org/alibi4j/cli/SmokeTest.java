@@ -3,6 +3,8 @@ package org.alibi4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.regex.Pattern;
+
 import org.alibi4j.attention.AttentionBackend;
 import org.alibi4j.attention.AttentionSpec;
 import org.alibi4j.attention.HeadTensor;
@@ -19,8 +21,8 @@ class SmokeTest {
         assertTrue(run.out().matches("(?s).*\nsmoke: all attention cases within the float64 reference's bound \\(largest error 0\\.\\d{4} of it\\)\n"),
                 run.out());
         for (AttentionSmoke.Case c : AttentionSmoke.CASES) {
-            assertTrue(run.out().matches("(?s).*\ncpu +Java [^\n]* " + java.util.regex.Pattern.quote(c.name()) + " +"
-                    + java.util.regex.Pattern.quote(c.shape()) + " +\\S+ +0\\.\\d{4} +0 +\\d+\\.\\d\\d\n.*"), c.name() + "\n" + run.out());
+            assertTrue(run.out().matches("(?s).*\ncpu +Java [^\n]* " + Pattern.quote(c.name()) + " +"
+                    + Pattern.quote(c.shape()) + " +\\S+ +0\\.\\d{4} +0 +\\d+\\.\\d\\d\n.*"), c.name() + "\n" + run.out());
         }
     }
 
