@@ -370,7 +370,7 @@ final class Npy {
                 at += 5;
                 return Boolean.FALSE;
             }
-            if (Character.isDigit(c) || c == '-') {
+            if (isDigit(c) || c == '-') {
                 return integer();
             }
             throw malformed("unexpected " + visible(c) + " at character " + at);
@@ -403,7 +403,7 @@ final class Npy {
             if (peek() == '-') {
                 at++;
             }
-            while (at < text.length() && Character.isDigit(text.charAt(at))) {
+            while (at < text.length() && isDigit(text.charAt(at))) {
                 at++;
             }
             String digits = text.substring(start, at);
@@ -475,12 +475,17 @@ final class Npy {
             }
         }
 
+        /** Python's integer literals are ASCII digits ({@link Character#isDigit} takes any script's). */
+        private static boolean isDigit(char c) {
+            return c >= '0' && c <= '9';
+        }
+
         private static boolean isSpace(char c) {
             return c == ' ' || c == '\n' || c == '\t' || c == '\r';
         }
 
         private static String visible(char c) {
-            return c >= 0x20 && c < 0x7f ? "'" + c + "'" : String.format("byte 0x%02x", (int) c);
+            return c >= 0x20 && c < 0x7f ? "'" + c + "'" : c < 0x100 ? String.format("byte 0x%02x", (int) c) : String.format("U+%04X", (int) c);
         }
 
         /** The error, with the header shown on one line: runs of white space as one space, other unprintables as '.'. */

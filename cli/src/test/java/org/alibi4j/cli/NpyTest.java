@@ -186,6 +186,13 @@ class NpyTest {
     }
 
     @Test
+    void readsOnlyAsciiDigitsInAVersion3Shape() throws IOException {
+        Path file = raw(3, "{'descr': '<f4', 'fortran_order': False, 'shape': (\u0662,), }", floats(1, 2)); // ARABIC-INDIC DIGIT TWO
+        assertEquals("malformed header: expected an integer at character 51: {'descr': '<f4', 'fortran_order': False, 'shape': (.,), }",
+                error(file));
+    }
+
+    @Test
     void refusesAHeaderLengthNoFloatArrayNeeds() throws IOException {
         byte[] bytes = NpyTest.rawBytes(2, "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", floats(1));
         bytes[10] = 1; // 65536 + 116
