@@ -64,8 +64,9 @@ final class PrefillTile {
 
         for (int r = 0; r < n; r++) {
             float l = s.sum[r];
+            float reciprocal = l == 0.0f ? 0.0f : 1.0f / l; // no visible key: zeros
             for (int c = 0; c < d; c++) {
-                s.row[c] = l == 0.0f ? 0.0f : s.output[c * bq + r] / l; // no visible key: zeros
+                s.row[c] = s.output[c * bq + r] * reciprocal;
             }
             out.writeRow(h, q0 + r, s.row, 0);
         }

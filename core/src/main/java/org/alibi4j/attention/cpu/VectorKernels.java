@@ -29,7 +29,7 @@ final class VectorKernels implements AttentionKernels {
      */
     private static final boolean WIDE = SPECIES.vectorBitSize() >= 512;
     private static final int QUERY_TILE = (WIDE ? 4 : 2) * L;
-    private static final int KEY_TILE = Integer.getInteger("kt", 48);
+    private static final int KEY_TILE = 48;
     /** Keys (prefill scores) or head elements (prefill accumulate) per micro-kernel block. */
     private static final int BLOCK = 6;
     private static final float[] IOTA = iota();
