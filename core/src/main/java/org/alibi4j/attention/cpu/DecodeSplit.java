@@ -1,5 +1,7 @@
 package org.alibi4j.attention.cpu;
 
+import java.util.Arrays;
+
 import org.alibi4j.attention.AttentionSpec;
 import org.alibi4j.attention.HeadTensor;
 
@@ -54,7 +56,7 @@ final class DecodeSplit {
             s.max[hh] = Float.NEGATIVE_INFINITY;
             s.sum[hh] = 0.0f;
         }
-        java.util.Arrays.fill(s.output, 0, group * d, 0.0f);
+        Arrays.fill(s.output, 0, group * d, 0.0f);
         boolean floatForm = ExactBias.floatFormIsExact(1, position + 1);
         RowSource keys = new RowSource();
         RowSource values = new RowSource();
@@ -93,7 +95,7 @@ final class DecodeSplit {
             for (int chunk = 0; chunk < chunks; chunk++) {
                 max = Math.max(max, partialMax[(g * chunks + chunk) * group + hh]);
             }
-            java.util.Arrays.fill(row, 0, d, 0.0f);
+            Arrays.fill(row, 0, d, 0.0f);
             float sum = 0;
             for (int chunk = 0; chunk < chunks; chunk++) {
                 int at = (g * chunks + chunk) * group + hh;

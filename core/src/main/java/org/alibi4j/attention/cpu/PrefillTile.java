@@ -1,5 +1,7 @@
 package org.alibi4j.attention.cpu;
 
+import java.util.Arrays;
+
 import org.alibi4j.BiasForm;
 import org.alibi4j.attention.AttentionSpec;
 import org.alibi4j.attention.HeadTensor;
@@ -40,7 +42,7 @@ final class PrefillTile {
             s.max[r] = Float.NEGATIVE_INFINITY;
             s.sum[r] = 0.0f;
         }
-        java.util.Arrays.fill(s.output, 0, d * bq, 0.0f);
+        Arrays.fill(s.output, 0, d * bq, 0.0f);
 
         long lastPosition = (long) j - i + q0 + n - 1;
         int keyEnd = causal ? (int) Math.min(j, lastPosition + 1) : j;

@@ -1,5 +1,7 @@
 package org.alibi4j.attention.cpu;
 
+import java.util.Arrays;
+
 /**
  * The kernels in plain Java: used where the Vector API module is absent. The loops over the fast
  * dimension of a tile are simple enough for C2 to vectorise; {@code exp} stays scalar.
@@ -28,7 +30,7 @@ final class ScalarKernels implements AttentionKernels {
     public void scores(float[] qt, int bq, int d, float[] k, int kBase, int kStride, int keys, float[] st) {
         for (int kk = 0; kk < keys; kk++) {
             int row = kk * bq;
-            java.util.Arrays.fill(st, row, row + bq, 0.0f);
+            Arrays.fill(st, row, row + bq, 0.0f);
             int key = kBase + kk * kStride;
             for (int c = 0; c < d; c++) {
                 float kc = k[key + c];
