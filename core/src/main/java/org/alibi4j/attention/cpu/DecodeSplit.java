@@ -99,7 +99,7 @@ final class DecodeSplit {
             float sum = 0;
             for (int chunk = 0; chunk < chunks; chunk++) {
                 int at = (g * chunks + chunk) * group + hh;
-                float weight = (float) Math.exp(partialMax[at] - max);
+                float weight = ScalarKernels.exp(partialMax[at] - max);
                 sum += partialSum[at] * weight;
                 for (int c = 0; c < d; c++) {
                     row[c] += partialOutput[at * d + c] * weight;

@@ -8,6 +8,14 @@ import java.util.Arrays;
  */
 final class ScalarKernels implements AttentionKernels {
 
+    /**
+     * Softmax weights below e^-44 (about 2^-64 of the row's largest, which is 1) are taken as 0, as is a
+     * rescaling factor that small. Their sum over even 2^24 keys is below 2^-40 of the row's total, far
+     * under float's rounding, and it keeps subnormal numbers out of the multiply-adds (products of such
+     * weights and the values, rescaled accumulators), which x86 runs through slow microcode assists.
+     */
+    static final float NEGLIGIBLE = -44.0f;
+
     private static final int QUERY_TILE = 16;
     private static final int KEY_TILE = 64;
 
@@ -58,11 +66,11 @@ final class ScalarKernels implements AttentionKernels {
             float safe = max == Float.NEGATIVE_INFINITY ? 0.0f : max; // no key seen yet: weights 0, not NaN
             float sum = 0;
             for (int kk = 0; kk < keys; kk++) {
-                float p = (float) Math.exp(st[kk * bq + r] - safe);
+                float p = exp(st[kk * bq + r] - safe);
                 st[kk * bq + r] = p;
                 sum += p;
             }
-            alpha[r] = (float) Math.exp(m[r] - safe);
+            alpha[r] = exp(m[r] - safe);
             l[r] = l[r] * alpha[r] + sum;
             m[r] = max;
         }
@@ -111,11 +119,11 @@ final class ScalarKernels implements AttentionKernels {
         }
         float sum = 0;
         for (int kk = 0; kk < keys; kk++) {
-            float p = (float) Math.exp(s[row + kk] - max);
+            float p = exp(s[row + kk] - max);
             s[row + kk] = p;
             sum += p;
         }
-        alpha[hh] = (float) Math.exp(m[hh] - max);
+        alpha[hh] = exp(m[hh] - max);
         l[hh] = l[hh] * alpha[hh] + sum;
         m[hh] = max;
     }
@@ -143,5 +151,10 @@ final class ScalarKernels implements AttentionKernels {
         for (int c = 0; c < n; c++) {
             dst[to + c] = Float.float16ToFloat(src[from + c]);
         }
+    }
+
+    /** e^x for softmax's {@code x <= 0}, 0 below {@link #NEGLIGIBLE}. */
+    static float exp(float x) {
+        return x < NEGLIGIBLE ? 0.0f : (float) Math.exp(x);
     }
 }

@@ -471,11 +471,11 @@ final class VectorKernels implements AttentionKernels {
         }
         float sum = sum(sums);
         for (; kk < keys; kk++) {
-            float p = (float) Math.exp(s[row + kk] - max);
+            float p = ScalarKernels.exp(s[row + kk] - max);
             s[row + kk] = p;
             sum += p;
         }
-        alpha[hh] = (float) Math.exp(m[hh] - max);
+        alpha[hh] = ScalarKernels.exp(m[hh] - max);
         l[hh] = l[hh] * alpha[hh] + sum;
         m[hh] = max;
     }
@@ -551,9 +551,12 @@ final class VectorKernels implements AttentionKernels {
     private static final int ROUNDER_BITS = 0x4B400000;
     private static final float LN2_HI = 0.693359375f;        // few significant bits: n * LN2_HI is exact
     private static final float LN2_LO = -2.12194440e-4f;
-    private static final float UNDERFLOW = -87.0f;           // below it exp(x) < 2^-125: taken as 0
+    private static final float UNDERFLOW = ScalarKernels.NEGLIGIBLE;
 
-    /** e^x lane by lane for {@code x <= 0}, including {@code -inf} (gives 0); within about 1 ulp. */
+    /**
+     * e^x lane by lane for {@code x <= 0}, within about 1 ulp; 0 below {@link ScalarKernels#NEGLIGIBLE}
+     * and for {@code -inf}.
+     */
     static FloatVector exp(FloatVector x) {
         FloatVector t = x.fma(LOG2E, ROUNDER);
         FloatVector n = t.sub(ROUNDER);
