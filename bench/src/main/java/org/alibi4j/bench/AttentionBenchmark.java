@@ -1,0 +1,179 @@
+package org.alibi4j.bench;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import org.alibi4j.AlibiSlopes;
+import org.alibi4j.attention.AlibiAttention;
+import org.alibi4j.attention.AttentionSpec;
+import org.alibi4j.attention.HeadTensor;
+import org.alibi4j.attention.cpu.CpuAttentionBackend;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Fused ALiBi prefill ({@link AlibiAttention#prefill}) on the issue's shapes ({@link AttentionShape}:
+ * P1, P2, P3), K and V in floats or halves, against two baselines measured in the same fork with the
+ * same threads: the machine's FMA peak ({@link FmaPeak}, so {@code fused} can be quoted as a fraction of
+ * it) and materialise-bias-then-attend ({@link MaterializedAttention}). {@code plainJava} is the same
+ * fused algorithm on the backend's plain-Java kernels: what the Vector API buys.
+ *
+ * <p>The fork needs the Vector API module, or the backend falls back to its plain-Java kernels (set-up
+ * records which kernels ran, {@link KernelLog}). FLOPs are {@link AttentionShape#prefillFlops()}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g"})
+public class AttentionBenchmark {
+    @Param({"P1", "P2", "P3"})
+    String shape;
+
+    /** Precision of K and V; Q and the output are floats. */
+    @Param({"F32", "F16"})
+    HeadTensor.Precision kv;
+
+    /** Threads of the backend and of every baseline (the PyTorch peer uses as many). */
+    @Param({"2"})
+    int threads;
+
+    private AttentionShape s;
+    private float[] q;
+    private float[] k;
+    private float[] v;
+    private short[] kHalves;
+    private short[] vHalves;
+    private float[] out;
+    private HeadTensor qView;
+    private HeadTensor kView;
+    private HeadTensor vView;
+    private HeadTensor outView;
+    private CpuAttentionBackend vectorBackend;
+    private CpuAttentionBackend plainBackend;
+    private AlibiAttention fused;
+    private AlibiAttention plain;
+    private MaterializedAttention materialized;
+    private FmaPeak peak;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        s = AttentionShape.prefill(shape);
+        SplittableRandom random = new SplittableRandom(42);
+        q = random(random, (long) s.heads() * s.i() * s.d());
+        k = random(random, (long) s.kvHeads() * s.j() * s.d());
+        v = random(random, (long) s.kvHeads() * s.j() * s.d());
+        out = new float[q.length];
+        qView = HeadTensor.of(q, s.heads(), s.i(), s.d());
+        outView = HeadTensor.of(out, s.heads(), s.i(), s.d());
+        if (kv == HeadTensor.Precision.F16) {
+            kHalves = halves(k);
+            vHalves = halves(v);
+            kView = HeadTensor.ofHalves(kHalves, s.kvHeads(), s.j(), s.d());
+            vView = HeadTensor.ofHalves(vHalves, s.kvHeads(), s.j(), s.d());
+        } else {
+            kView = HeadTensor.of(k, s.kvHeads(), s.j(), s.d());
+            vView = HeadTensor.of(v, s.kvHeads(), s.j(), s.d());
+        }
+        AlibiSlopes slopes = AlibiSlopes.forHeads(s.heads());
+        vectorBackend = new CpuAttentionBackend(threads);
+        plainBackend = CpuAttentionBackend.plainJava(threads);
+        fused = attention(slopes, vectorBackend);
+        plain = attention(slopes, plainBackend);
+        materialized = new MaterializedAttention(s, slopes, fused.spec().scale(), threads);
+        peak = new FmaPeak(threads);
+        String what = "AttentionBenchmark shape=" + shape + " kv=" + kv + " threads=" + threads;
+        KernelLog.record(what + " fused", vectorBackend.kernels());
+        KernelLog.record(what + " plainJava", plainBackend.kernels());
+    }
+
+    private AlibiAttention attention(AlibiSlopes slopes, CpuAttentionBackend backend) {
+        AlibiAttention.Builder b = AlibiAttention.builder(s.heads()).slopes(slopes).totalHeads(s.heads()).kvHeads(s.kvHeads())
+                .headDim(s.d()).backend(backend);
+        return (s.causal() ? b.causal() : b).build();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        fused.close();
+        plain.close();
+        vectorBackend.close();
+        plainBackend.close();
+        materialized.close();
+        peak.close();
+    }
+
+    /** The fused kernels at their best (the Vector API's where the fork has the module). */
+    @Benchmark
+    public float[] fused() {
+        fused.prefill(qView, kView, vView, outView);
+        return out;
+    }
+
+    /** The same fused algorithm on the plain-Java kernels. */
+    @Benchmark
+    public float[] plainJava() {
+        plain.prefill(qView, kView, vView, outView);
+        return out;
+    }
+
+    /**
+     * Baseline: the bias materialised (cached), {@code [T, i, j]} scores, softmax, times V; halves are
+     * widened to floats first, inside the timing, as an engine without half kernels must.
+     */
+    @Benchmark
+    public float[] materializeThenAttendBaseline() {
+        if (kv == HeadTensor.Precision.F16) {
+            widen(kHalves, k);
+            widen(vHalves, v);
+        }
+        return materialized.attend(q, k, v, out);
+    }
+
+    /** Baseline: the FMA peak of {@code threads} threads, {@link FmaPeak#flopsPerCall(int)} FLOPs a call. */
+    @Benchmark
+    public float fmaPeakBaseline() {
+        return peak.run();
+    }
+
+    static float[] random(SplittableRandom random, long n) {
+        float[] a = new float[Math.toIntExact(n)];
+        for (int x = 0; x < a.length; x++) {
+            a[x] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return a;
+    }
+
+    /** The halves nearest to {@code a}; the float arrays then hold exactly the halves' values. */
+    static short[] halves(float[] a) {
+        short[] h = new short[a.length];
+        for (int x = 0; x < a.length; x++) {
+            h[x] = Float.floatToFloat16(a[x]);
+            a[x] = Float.float16ToFloat(h[x]);
+        }
+        return h;
+    }
+
+    static void widen(short[] halves, float[] floats) {
+        for (int x = 0; x < halves.length; x++) { // C2 turns this into vector conversions
+            floats[x] = Float.float16ToFloat(halves[x]);
+        }
+    }
+
+    /** The spec both attention objects run (for tests and the report). */
+    AttentionSpec spec() {
+        return fused.spec();
+    }
+}
