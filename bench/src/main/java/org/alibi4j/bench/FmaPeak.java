@@ -16,7 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * FMA peak for that many threads. Nothing a kernel with loads does can beat it.
  *
  * <p>Every call does the same FLOPs whatever the vector width, {@link #flopsPerCall(int)}: 2 per lane per
- * FMA, {@code 3 * 2^32} per thread (0.1 to 0.3 s per call on one current core). Loaded only in a JVM with
+ * FMA, {@code 3 * 2^32} per thread (0.1 to 0.3 s per call on one current core), in calls of
+ * {@value #STEPS_PER_CALL} loop trips. Loaded only in a JVM with
  * {@code --add-modules jdk.incubator.vector}.
  */
 final class FmaPeak implements AutoCloseable {
@@ -24,8 +25,14 @@ final class FmaPeak implements AutoCloseable {
     static final long FLOPS_PER_THREAD = 3L << 32;
 
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    /** Loop trips: each does ACCUMULATORS FMAs of SPECIES.length() lanes, 2 FLOPs a lane. */
-    private static final int STEPS = (int) (FLOPS_PER_THREAD / (2L * ACCUMULATORS * SPECIES.length()));
+    /**
+     * Loop trips of one {@link #chains} call. Each thread calls it many times rather than once: a single
+     * long loop would be compiled on stack replacement, where C2 keeps vectors boxed (15 s a call here
+     * instead of 0.1 s).
+     */
+    static final int STEPS_PER_CALL = 1 << 10;
+    /** Calls per thread: each trip does ACCUMULATORS FMAs of SPECIES.length() lanes, 2 FLOPs a lane. */
+    private static final int CALLS = (int) (FLOPS_PER_THREAD / (2L * ACCUMULATORS * SPECIES.length() * STEPS_PER_CALL));
 
     private final int threads;
     private final ForkJoinPool pool;
@@ -35,7 +42,10 @@ final class FmaPeak implements AutoCloseable {
         this.pool = new ForkJoinPool(threads);
     }
 
-    /** The FLOPs of one {@link #run()} with {@code threads} threads (the parent JVM computes it without the module). */
+    /**
+     * The FLOPs of one {@link #run()} with {@code threads} threads. (The report, in a JVM without the
+     * module, reads the constant {@link #FLOPS_PER_THREAD} instead: calling this would load the class.)
+     */
     static double flopsPerCall(int threads) {
         return (double) FLOPS_PER_THREAD * threads;
     }
@@ -45,7 +55,13 @@ final class FmaPeak implements AutoCloseable {
         List<ForkJoinTask<Float>> parts = new ArrayList<>(threads);
         for (int t = 0; t < threads; t++) {
             float seed = t + 1;
-            parts.add(pool.submit(() -> chains(seed, STEPS)));
+            parts.add(pool.submit(() -> {
+                float total = 0;
+                for (int call = 0; call < CALLS; call++) {
+                    total += chains(seed, STEPS_PER_CALL);
+                }
+                return total;
+            }));
         }
         float sum = 0;
         for (ForkJoinTask<Float> part : parts) {

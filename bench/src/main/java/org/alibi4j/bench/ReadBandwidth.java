@@ -45,7 +45,22 @@ final class ReadBandwidth implements AutoCloseable {
         return sum;
     }
 
+    /**
+     * Sums {@code [from, to)} in pieces of {@value #PIECE} floats: many calls of a short loop get the
+     * method compiled normally, where one long loop would run compiled on stack replacement, where C2
+     * may keep vectors boxed.
+     */
     static float sumRange(float[] a, int from, int to) {
+        float sum = 0;
+        for (int n = from; n < to; n += PIECE) {
+            sum += sumPiece(a, n, Math.min(to, n + PIECE));
+        }
+        return sum;
+    }
+
+    private static final int PIECE = 1 << 14;
+
+    static float sumPiece(float[] a, int from, int to) {
         FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
         int n = from;
         for (; n + ACCUMULATORS * L <= to; n += ACCUMULATORS * L) {

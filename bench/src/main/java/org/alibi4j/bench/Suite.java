@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Properties;
 
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -23,14 +24,17 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <pre>
  * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite short bench   # under 10 minutes
  * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite full bench    # the real measurement
- * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite ci target/ci  # one tiny benchmark
+ * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite ci target/ci  # tiny benchmarks: under a minute
  * </pre>
+ *
+ * The attention section quotes the PyTorch peer from {@code bench/pytorch-cpu.properties} (another file
+ * with {@code -Dalibi4j.bench.peer=PATH}), written by {@code scripts/pytorch_peer.py --attention --out bench/pytorch-cpu}.
  */
 public final class Suite {
 
     /** How long and how wide a run is. */
     enum Mode {
-        /** One CPU benchmark at the smallest size: proves the suite starts and finishes. */
+        /** One CPU benchmark at the smallest size and tiny attention shapes: proves the suite starts and finishes. */
         ci(1, 1, 200),
         /** The headline sizes, shortened: minutes. */
         short_(2, 3, 1000),
@@ -95,7 +99,15 @@ public final class Suite {
             notRun.addAll(missing(run, ran));
             results.addAll(ran);
         }
-        Report report = new Report(results, notRun);
+        Path peerFile = Path.of(System.getProperty("alibi4j.bench.peer", "bench/pytorch-cpu.properties"));
+        Properties peer = null;
+        if (Files.exists(peerFile)) {
+            peer = new Properties();
+            try (var in = Files.newBufferedReader(peerFile)) {
+                peer.load(in);
+            }
+        }
+        Report report = new Report(results, notRun, KernelLog.readAndClear(), peer, peerFile.toString());
         Files.writeString(outDir.resolve("RESULTS.md"), report.markdown(mode.name().replace("_", ""), started));
         report.writeChart(outDir.resolve("bandwidth.png"));
         System.out.println("wrote " + outDir.resolve("RESULTS.md") + " and " + outDir.resolve("bandwidth.png"));
@@ -133,19 +145,27 @@ public final class Suite {
 
     private static List<Run> cpuRuns(Mode mode) {
         return switch (mode) {
-            case ci -> List.of(new Run(MaterializeBenchmark.class, new String[][] {{"heads", "8"}, {"size", "128"}}));
+            case ci -> List.of(new Run(MaterializeBenchmark.class, new String[][] {{"heads", "8"}, {"size", "128"}}),
+                    // the attention benchmarks start and finish, on shapes of milliseconds
+                    new Run(AttentionBenchmark.class, new String[][] {{"shape", "TINY"}, {"kv", "F16"}}),
+                    new Run(DecodeBenchmark.class, new String[][] {{"shape", "TINY"}, {"kv", "F16"}}));
             case short_ -> List.of(
                     new Run(MaterializeBenchmark.class, new String[][] {{"heads", "32"}, {"size", "512", "2048"}}),
                     new Run(DecodeRowBenchmark.class, new String[][] {{"heads", "32"}, {"keys", "32768"}}),
                     new Run(CacheHitBenchmark.class, new String[][] {{"heads", "32"}, {"size", "2048"}}),
-                    new Run(FusedAddBenchmark.class, new String[][] {{"heads", "32"}, {"size", "2048"}, {"form", "SYMMETRIC"}}));
+                    new Run(FusedAddBenchmark.class, new String[][] {{"heads", "32"}, {"size", "2048"}, {"form", "SYMMETRIC"}}),
+                    // the attention headline shapes (P2 and D2, GQA, in full mode)
+                    new Run(AttentionBenchmark.class, new String[][] {{"shape", "P1", "P3"}, {"kv", "F32", "F16"}}),
+                    new Run(DecodeBenchmark.class, new String[][] {{"shape", "D1"}, {"kv", "F32", "F16"}}));
             case full -> List.of(
                     // 32 x 8192 x 8192 is 2^31 floats, one more than a Java array holds
                     new Run(MaterializeBenchmark.class, new String[][] {{"heads", "8"}, {"size", "128", "512", "1024", "2048", "4096", "8192"}}),
                     new Run(MaterializeBenchmark.class, new String[][] {{"heads", "32"}, {"size", "128", "512", "1024", "2048", "4096"}}),
                     new Run(DecodeRowBenchmark.class, new String[][] {}),
                     new Run(CacheHitBenchmark.class, new String[][] {}),
-                    new Run(FusedAddBenchmark.class, new String[][] {}));
+                    new Run(FusedAddBenchmark.class, new String[][] {}),
+                    new Run(AttentionBenchmark.class, new String[][] {}),
+                    new Run(DecodeBenchmark.class, new String[][] {}));
         };
     }
 
