@@ -21,6 +21,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * Fused ALiBi prefill ({@link AlibiAttention#prefill}) on the issue's shapes ({@link AttentionShape}:
@@ -69,7 +70,7 @@ public class AttentionBenchmark {
     private FmaPeak peak;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams params) {
         s = AttentionShape.prefill(shape);
         SplittableRandom random = new SplittableRandom(42);
         q = random(random, (long) s.heads() * s.i() * s.d());
@@ -97,7 +98,48 @@ public class AttentionBenchmark {
         String what = "AttentionBenchmark shape=" + shape + " kv=" + kv + " threads=" + threads;
         KernelLog.record(what + " fused", vectorBackend.kernels());
         KernelLog.record(what + " plainJava", plainBackend.kernels());
+        warmUp(params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1), slopes);
     }
+
+    /**
+     * Runs this fork's method on a small problem of the same kind until C2 has had time to compile its
+     * loops. One call of a headline shape takes seconds, so JMH's warm-up iterations hold a call or two;
+     * until C2 is done, Vector API code runs boxed, tens of times slower (a first P1 call of the
+     * materialising baseline took 147 s on a loaded machine, the next 6 s).
+     */
+    private void warmUp(String method, AlibiSlopes slopes) {
+        AttentionShape small = new AttentionShape(s.name() + "-warm-up", s.heads() / s.kvHeads() * 2, 2, 256, 256, s.d(), s.causal());
+        SplittableRandom random = new SplittableRandom(1);
+        float[] sq = random(random, (long) small.heads() * small.i() * small.d());
+        float[] sk = random(random, (long) small.kvHeads() * small.j() * small.d());
+        float[] sv = random(random, (long) small.kvHeads() * small.j() * small.d());
+        float[] so = new float[sq.length];
+        HeadTensor qs = HeadTensor.of(sq, small.heads(), small.i(), small.d());
+        HeadTensor os = HeadTensor.of(so, small.heads(), small.i(), small.d());
+        HeadTensor ks = kv == HeadTensor.Precision.F16 ? HeadTensor.ofHalves(halves(sk), 2, small.j(), small.d())
+                : HeadTensor.of(sk, 2, small.j(), small.d());
+        HeadTensor vs = kv == HeadTensor.Precision.F16 ? HeadTensor.ofHalves(halves(sv), 2, small.j(), small.d())
+                : HeadTensor.of(sv, 2, small.j(), small.d());
+        Runnable call = switch (method) {
+            case "fused", "plainJava" -> {
+                AlibiAttention.Builder b = AlibiAttention.builder(small.heads()).kvHeads(2).headDim(small.d())
+                        .backend(method.equals("fused") ? vectorBackend : plainBackend);
+                AlibiAttention a = (small.causal() ? b.causal() : b).build();
+                yield () -> a.prefill(qs, ks, vs, os);
+            }
+            case "materializeThenAttendBaseline" -> {
+                MaterializedAttention m = new MaterializedAttention(small, AlibiSlopes.forHeads(small.heads()), fused.spec().scale(), threads);
+                yield () -> m.attend(sq, sk, sv, so); // closed with the JVM: a fork runs one trial
+            }
+            default -> null; // the FMA probe runs its short loop thousands of times per call
+        };
+        long end = System.nanoTime() + WARM_UP_NANOS;
+        for (int n = 0; call != null && n < 1000 && System.nanoTime() < end; n++) {
+            call.run();
+        }
+    }
+
+    private static final long WARM_UP_NANOS = 3_000_000_000L;
 
     private AlibiAttention attention(AlibiSlopes slopes, CpuAttentionBackend backend) {
         AlibiAttention.Builder b = AlibiAttention.builder(s.heads()).slopes(slopes).totalHeads(s.heads()).kvHeads(s.kvHeads())
