@@ -265,6 +265,11 @@ def median_ms(fn, warmups, repeats):
     return times[len(times) // 2], times[0], times[-1]
 
 
+def load_average():
+    """The 1-minute load average: on a shared machine, how much else ran beside the peer."""
+    return os.getloadavg()[0]
+
+
 def measure_attention(names, warmups, repeats):
     rows = []
     for name in names:
@@ -280,10 +285,11 @@ def measure_attention(names, warmups, repeats):
     return rows
 
 
-def attention_markdown(rows, blas, threads):
-    out = [f'PyTorch {torch.__version__} on the CPU ({cpu_model()}), {threads} threads '
+def attention_markdown(rows, blas, threads, loads):
+    out = [f'PyTorch {torch.__version__} on the CPU ({cpu_model()}, {os.cpu_count()} processors), {threads} threads '
            f'(torch.set_num_threads, OPENBLAS_NUM_THREADS={os.environ.get("OPENBLAS_NUM_THREADS")}); '
-           f'HF BLOOM attention (baddbmm, softmax, bmm); median of the calls after warm-up.',
+           f'HF BLOOM attention (baddbmm, softmax, bmm); median of the calls after warm-up; '
+           f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}; load average {loads[0]:.1f} before, {loads[1]:.1f} after.',
            '', 'BLAS loaded: ' + ', '.join(f'`{b}`' for b in blas), '',
            '| shape | K/V | median | min | max |', '|---|---|---|---|---|']
     for name, kv, ms, low, high in rows:
@@ -291,9 +297,10 @@ def attention_markdown(rows, blas, threads):
     return '\n'.join(out) + '\n'
 
 
-def attention_properties(rows, blas, threads):
+def attention_properties(rows, blas, threads, loads):
     lines = [f'torch={torch.__version__}', f'blas={", ".join(blas)}', f'threads={threads}',
-             f'date={time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}', f'cpu={cpu_model()}']
+             f'date={time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}', f'cpu={cpu_model()}',
+             f'load={loads[0]:.1f} before, {loads[1]:.1f} after']
     lines += [f'{name}.{kv}.ms={ms:.4f}' for name, kv, ms, _, _ in rows]
     return '\n'.join(lines) + '\n'
 
@@ -382,15 +389,17 @@ def attention_main(args):
     if args.check:
         return check_attention(args.cli)
     names = args.attention_shapes or list(ATTENTION_SHAPES)
+    before = load_average()
     rows = measure_attention(names, args.warmups if args.warmups is not None else 1, args.repeats)
+    loads = (before, load_average())
     blas = loaded_blas()
-    md = attention_markdown(rows, blas, args.threads)
+    md = attention_markdown(rows, blas, args.threads, loads)
     print(md)
     if args.out:
         with open(args.out + '.md', 'w') as f:
             f.write('# PyTorch peer: HF BLOOM attention on the CPU\n\nWritten by `python3 scripts/pytorch_peer.py --attention`.\n\n' + md)
         with open(args.out + '.properties', 'w') as f:
-            f.write(attention_properties(rows, blas, args.threads))
+            f.write(attention_properties(rows, blas, args.threads, loads))
         print(f'wrote {args.out}.md and {args.out}.properties')
     return 0
 

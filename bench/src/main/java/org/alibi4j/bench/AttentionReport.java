@@ -72,8 +72,8 @@ final class AttentionReport {
         }
         return "HF BLOOM's attention (`baddbmm`, softmax, `bmm`; GQA by `repeat_interleave`; half K/V widened first) in PyTorch "
                 + peer.getProperty("torch", "?") + " on the CPU, " + peer.getProperty("threads", "?") + " threads, measured "
-                + peer.getProperty("date", "?") + " (not in this run: from `" + peerSource + "`), BLAS loaded: `"
-                + peer.getProperty("blas", "?") + "`.\n";
+                + peer.getProperty("date", "?") + " (not in this run: from `" + peerSource + "`; load average "
+                + peer.getProperty("load", "?") + "), BLAS loaded: `" + peer.getProperty("blas", "?") + "`.\n";
     }
 
     private void prefillTable(StringBuilder md) {

@@ -158,8 +158,15 @@ final class Report {
             }
         }
         new AttentionReport(rows, kernels, peer, peerSource).append(md);
-        md.append("\n![bandwidth against size](bandwidth.png)\n");
+        if (hasChart()) {
+            md.append("\n![bandwidth against size](bandwidth.png)\n");
+        }
         return md.toString();
+    }
+
+    /** Whether any benchmark of the chart ran. */
+    boolean hasChart() {
+        return PANELS.stream().anyMatch(p -> rows.stream().anyMatch(r -> r.benchmark().equals(p.benchmark())));
     }
 
     /** One chart panel: a materialise benchmark's bandwidth against size, with its baseline. */
@@ -179,6 +186,9 @@ final class Report {
     void writeChart(Path png) throws IOException {
         List<Panel> measured = PANELS.stream()
                 .filter(p -> rows.stream().anyMatch(r -> r.benchmark().equals(p.benchmark()))).toList();
+        if (measured.isEmpty()) {
+            return; // an attention-only run: nothing to draw
+        }
         int width = 900;
         int panelHeight = 560;
         BufferedImage image = new BufferedImage(width, panelHeight * Math.max(1, measured.size()), BufferedImage.TYPE_INT_RGB);

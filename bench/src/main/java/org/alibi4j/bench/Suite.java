@@ -25,6 +25,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite short bench   # under 10 minutes
  * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite full bench    # the real measurement
  * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite ci target/ci  # tiny benchmarks: under a minute
+ * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite attention bench/attention  # attention only
  * </pre>
  *
  * The attention section quotes the PyTorch peer from {@code bench/pytorch-cpu.properties} (another file
@@ -39,7 +40,9 @@ public final class Suite {
         /** The headline sizes, shortened: minutes. */
         short_(2, 3, 1000),
         /** Every size: the real measurement. */
-        full(3, 5, 1000);
+        full(3, 5, 1000),
+        /** The attention benchmarks only, every shape, at full settings with 2-second iterations (calls take up to seconds). */
+        attention(3, 5, 2000);
 
         final int warmups;
         final int measurements;
@@ -56,7 +59,8 @@ public final class Suite {
                 case "ci" -> ci;
                 case "short" -> short_;
                 case "full" -> full;
-                default -> throw new IllegalArgumentException("mode must be ci, short or full (was '" + s + "')");
+                case "attention" -> attention;
+                default -> throw new IllegalArgumentException("mode must be ci, short, full or attention (was '" + s + "')");
             };
         }
     }
@@ -84,7 +88,7 @@ public final class Suite {
 
     public static void main(String[] args) throws RunnerException, IOException {
         if (args.length != 2) {
-            System.err.println("usage: Suite ci|short|full OUTPUT_DIR");
+            System.err.println("usage: Suite ci|short|full|attention OUTPUT_DIR");
             System.exit(2);
         }
         Mode mode = Mode.parse(args[0]);
@@ -110,7 +114,7 @@ public final class Suite {
         Report report = new Report(results, notRun, KernelLog.readAndClear(), peer, peerFile.toString());
         Files.writeString(outDir.resolve("RESULTS.md"), report.markdown(mode.name().replace("_", ""), started));
         report.writeChart(outDir.resolve("bandwidth.png"));
-        System.out.println("wrote " + outDir.resolve("RESULTS.md") + " and " + outDir.resolve("bandwidth.png"));
+        System.out.println("wrote " + outDir.resolve("RESULTS.md") + (report.hasChart() ? " and " + outDir.resolve("bandwidth.png") : ""));
     }
 
     private static List<Run> runs(Mode mode) {
@@ -124,7 +128,7 @@ public final class Suite {
     private static List<Run> tornadoRuns(Mode mode) {
         String[][] cacheHit = {{"backend", "tornado"}, {"heads", "32"}, {"size", "2048"}};
         return switch (mode) {
-            case ci -> List.of();
+            case ci, attention -> List.of();
             case short_ -> List.of(
                     Run.onTornado("TornadoMaterializeBenchmark", new String[][] {{"heads", "32"}, {"size", "512", "2048"}}),
                     Run.onTornado("TornadoDecodeRowBenchmark", new String[][] {{"heads", "32"}, {"keys", "32768"}}),
@@ -164,6 +168,9 @@ public final class Suite {
                     new Run(DecodeRowBenchmark.class, new String[][] {}),
                     new Run(CacheHitBenchmark.class, new String[][] {}),
                     new Run(FusedAddBenchmark.class, new String[][] {}),
+                    new Run(AttentionBenchmark.class, new String[][] {}),
+                    new Run(DecodeBenchmark.class, new String[][] {}));
+            case attention -> List.of(
                     new Run(AttentionBenchmark.class, new String[][] {}),
                     new Run(DecodeBenchmark.class, new String[][] {}));
         };
