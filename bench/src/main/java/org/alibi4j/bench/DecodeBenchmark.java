@@ -20,6 +20,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * One fused decode step ({@link AlibiAttention#decode}) at the last position of a full KV cache, on the
@@ -58,7 +59,7 @@ public class DecodeBenchmark {
     private ReadBandwidth bandwidth;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams params) {
         AttentionShape s = AttentionShape.decode(shape);
         SplittableRandom random = new SplittableRandom(42);
         float[] q = AttentionBenchmark.random(random, (long) s.heads() * s.d());
@@ -87,6 +88,40 @@ public class DecodeBenchmark {
         String what = "DecodeBenchmark shape=" + shape + " kv=" + kv + " threads=" + threads;
         KernelLog.record(what + " fused", vectorBackend.kernels());
         KernelLog.record(what + " plainJava", plainBackend.kernels());
+        warmUp(params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1), s);
+    }
+
+    /**
+     * Runs this fork's method on a small cache until C2 has had time to compile it (Vector API code
+     * runs boxed until then), as {@link AttentionBenchmark} does: a step of a headline shape takes tens
+     * of milliseconds, so JMH's first warm-up iteration would otherwise be spent in the interpreter.
+     */
+    private void warmUp(String method, AttentionShape s) {
+        int group = s.heads() / s.kvHeads();
+        int keys = 2048;
+        SplittableRandom random = new SplittableRandom(1);
+        float[] q = AttentionBenchmark.random(random, (long) 2 * group * s.d());
+        float[] k = AttentionBenchmark.random(random, (long) 2 * keys * s.d());
+        float[] v = AttentionBenchmark.random(random, (long) 2 * keys * s.d());
+        float[] o = new float[q.length];
+        HeadTensor qs = HeadTensor.of(q, 2 * group, 1, s.d());
+        HeadTensor os = HeadTensor.of(o, 2 * group, 1, s.d());
+        HeadTensor ks = kv == HeadTensor.Precision.F16 ? HeadTensor.ofHalves(AttentionBenchmark.halves(k), 2, keys, s.d())
+                : HeadTensor.of(k, 2, keys, s.d());
+        HeadTensor vs = kv == HeadTensor.Precision.F16 ? HeadTensor.ofHalves(AttentionBenchmark.halves(v), 2, keys, s.d())
+                : HeadTensor.of(v, 2, keys, s.d());
+        Runnable call = switch (method) {
+            case "fused", "plainJava" -> {
+                AlibiAttention a = AlibiAttention.builder(2 * group).kvHeads(2).headDim(s.d()).causal()
+                        .backend(method.equals("fused") ? vectorBackend : plainBackend).build();
+                yield () -> a.decode(keys - 1, qs, ks, vs, os);
+            }
+            default -> () -> bandwidth.sum(k, v);
+        };
+        long end = System.nanoTime() + 2_000_000_000L;
+        for (int n = 0; n < 2000 && System.nanoTime() < end; n++) {
+            call.run();
+        }
     }
 
     @TearDown(Level.Trial)
