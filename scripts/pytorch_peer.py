@@ -348,14 +348,23 @@ def run_cli(jar, q, k, v, causal):
                    '--q', paths['q'], '--k', paths['k'], '--v', paths['v'], '--out', paths['out']] + (['--causal'] if causal else [])
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
-            print(f'  alibi4j attention: exit {done.returncode}: {done.stderr.strip().splitlines()[-1:] or ""}')
+            print(f'  alibi4j attention: exit {done.returncode}: {done.stderr.strip().splitlines()[-1:] or ""}', flush=True)
             return None
         return np.load(paths['out']).astype(np.float64)
 
 
 def check_attention(jar):
-    """BLOOM in torch (and alibi4j's CLI, given its jar) against the float64 reference on small shapes."""
+    """BLOOM in torch (and alibi4j's CLI, given its jar) against the float64 reference on small shapes.
+
+    Returns the exit status and the lines it printed.
+    """
     import numpy as np
+    printed = []
+
+    def say(text):
+        print(text, flush=True)
+        printed.append(text)
+
     cases = [('causal, i < j, GQA 6/2', (6, 2, 13, 29, 16, True), torch.float32),
              ('causal, i = j', (4, 4, 33, 33, 64, True), torch.float32),
              ('symmetric', (4, 4, 20, 20, 32, False), torch.float32),
@@ -377,17 +386,18 @@ def check_attention(jar):
                 line += f', alibi4j attention {cli_error:.2e}, alibi4j against torch {float(np.abs(got - bloom).max()):.2e}'
             else:
                 worst = float('inf')
-        print(line)
+        say(line)
     if not jar:
-        print('(no --cli JAR: alibi4j itself not compared; build cli/ and pass --cli cli/target/alibi4j.jar)')
-    print(f'worst error against the float64 reference: {worst:.2e}')
-    return 0 if worst < 1e-4 else 1
+        say('(no --cli JAR: alibi4j itself not compared; build cli/ and pass --cli cli/target/alibi4j.jar)')
+    say(f'worst error against the float64 reference: {worst:.2e}')
+    return (0 if worst < 1e-4 else 1), printed
 
 
 def attention_main(args):
     torch.set_num_threads(args.threads)
     if args.check:
-        return check_attention(args.cli)
+        return check_attention(args.cli)[0]
+    checked = check_attention(args.cli)[1] if args.out else []  # the file's figures come with their check
     names = args.attention_shapes or list(ATTENTION_SHAPES)
     before = load_average()
     rows = measure_attention(names, args.warmups if args.warmups is not None else 1, args.repeats)
@@ -396,8 +406,12 @@ def attention_main(args):
     md = attention_markdown(rows, blas, args.threads, loads)
     print(md)
     if args.out:
+        command = ' '.join(['python3', 'scripts/pytorch_peer.py'] + sys.argv[1:])
+        check = ('\n## Check\n\nBLOOM in torch' + (' and `alibi4j attention` (' + args.cli + ')' if args.cli else '')
+                 + ' against a float64 NumPy reference of alibi4j\'s definition, max |error|:\n\n'
+                 + ''.join(f'- {line}\n' for line in checked))
         with open(args.out + '.md', 'w') as f:
-            f.write('# PyTorch peer: HF BLOOM attention on the CPU\n\nWritten by `python3 scripts/pytorch_peer.py --attention`.\n\n' + md)
+            f.write(f'# PyTorch peer: HF BLOOM attention on the CPU\n\nWritten by `{command}`.\n\n' + md + check)
         with open(args.out + '.properties', 'w') as f:
             f.write(attention_properties(rows, blas, args.threads, loads))
         print(f'wrote {args.out}.md and {args.out}.properties')

@@ -5,7 +5,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.alibi4j.AlibiSlopes;
 import org.alibi4j.attention.AlibiAttention;
-import org.alibi4j.attention.AttentionSpec;
 import org.alibi4j.attention.HeadTensor;
 import org.alibi4j.attention.cpu.CpuAttentionBackend;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -25,8 +24,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * Fused ALiBi prefill ({@link AlibiAttention#prefill}) on the issue's shapes ({@link AttentionShape}:
- * P1, P2, P3), K and V in floats or halves, against two baselines measured in the same fork with the
- * same threads: the machine's FMA peak ({@link FmaPeak}, so {@code fused} can be quoted as a fraction of
+ * P1, P2, P3), K and V in floats or halves, against two baselines measured in the same run (JMH forks
+ * a JVM per method) with the same threads: the machine's FMA peak ({@link FmaPeak}, so {@code fused} can be quoted as a fraction of
  * it) and materialise-bias-then-attend ({@link MaterializedAttention}). {@code plainJava} is the same
  * fused algorithm on the backend's plain-Java kernels: what the Vector API buys.
  *
@@ -212,10 +211,5 @@ public class AttentionBenchmark {
         for (int x = 0; x < halves.length; x++) { // C2 turns this into vector conversions
             floats[x] = Float.float16ToFloat(halves[x]);
         }
-    }
-
-    /** The spec both attention objects run (for tests and the report). */
-    AttentionSpec spec() {
-        return fused.spec();
     }
 }

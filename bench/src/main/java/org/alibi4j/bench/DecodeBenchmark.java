@@ -25,7 +25,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 /**
  * One fused decode step ({@link AlibiAttention#decode}) at the last position of a full KV cache, on the
  * issue's shapes (D1, D2), K and V in floats or halves, against the read bandwidth of the same threads
- * measured in the same fork: {@link ReadBandwidth} summing as many bytes as the step reads (K and V,
+ * measured in the same run: {@link ReadBandwidth} summing as many bytes as the step reads (K and V,
  * each key/value head once). For floats it sums the cache arrays themselves; for halves, a float array
  * of the same bytes. {@code plainJava} is the same split on the plain-Java kernels.
  */
