@@ -69,14 +69,19 @@ public final class Suite {
      * One JMH run: a benchmark class's simple name, whether its forked JVM runs TornadoVM (and so needs
      * the SDK's flags), and the parameter values to give it.
      */
-    private record Run(String benchmark, boolean tornado, String[][] params) {
+    private record Run(String benchmark, boolean tornado, String[][] params, String methods) {
         Run(Class<?> benchmark, String[][] params) {
-            this(benchmark.getSimpleName(), false, params);
+            this(benchmark.getSimpleName(), false, params, "");
+        }
+
+        /** Only the methods that {@code methods} (a regular expression) matches in full. */
+        Run(Class<?> benchmark, String[][] params, String methods) {
+            this(benchmark.getSimpleName(), false, params, "(" + methods + ")$");
         }
 
         /** A benchmark compiled only with the SDK (src/tornado), so named here rather than by class. */
         static Run onTornado(String benchmark, String[][] params) {
-            return new Run(benchmark, true, params);
+            return new Run(benchmark, true, params, "");
         }
     }
 
@@ -158,9 +163,12 @@ public final class Suite {
                     new Run(DecodeRowBenchmark.class, new String[][] {{"heads", "32"}, {"keys", "32768"}}),
                     new Run(CacheHitBenchmark.class, new String[][] {{"heads", "32"}, {"size", "2048"}}),
                     new Run(FusedAddBenchmark.class, new String[][] {{"heads", "32"}, {"size", "2048"}, {"form", "SYMMETRIC"}}),
-                    // the attention headline shapes (P2 and D2, GQA, in full mode)
-                    new Run(AttentionBenchmark.class, new String[][] {{"shape", "P1", "P3"}, {"kv", "F32", "F16"}}),
-                    new Run(DecodeBenchmark.class, new String[][] {{"shape", "D1"}, {"kv", "F32", "F16"}}));
+                    // the attention headline shapes and their targets' baselines; P2 and D2 (GQA) and the
+                    // plain-Java kernels (P1: 8 to 16 s a call) in full and attention modes
+                    new Run(AttentionBenchmark.class, new String[][] {{"shape", "P1", "P3"}, {"kv", "F32", "F16"}},
+                            "fused|materializeThenAttendBaseline|fmaPeakBaseline"),
+                    new Run(DecodeBenchmark.class, new String[][] {{"shape", "D1"}, {"kv", "F32", "F16"}},
+                            "fused|readBandwidthBaseline"));
             case full -> List.of(
                     // 32 x 8192 x 8192 is 2^31 floats, one more than a Java array holds
                     new Run(MaterializeBenchmark.class, new String[][] {{"heads", "8"}, {"size", "128", "512", "1024", "2048", "4096", "8192"}}),
@@ -209,7 +217,7 @@ public final class Suite {
 
     private static Collection<RunResult> run(Mode mode, Run run) throws RunnerException {
         ChainedOptionsBuilder options = new OptionsBuilder()
-                .include("\\." + run.benchmark() + "\\.")
+                .include("\\." + run.benchmark() + "\\." + run.methods())
                 .warmupIterations(mode.warmups)
                 .warmupTime(TimeValue.milliseconds(mode.iterationMillis))
                 .measurementIterations(mode.measurements)
