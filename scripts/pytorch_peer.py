@@ -286,7 +286,7 @@ def measure_attention(names, warmups, repeats):
 
 
 def attention_markdown(rows, blas, threads, loads):
-    out = [f'PyTorch {torch.__version__} on the CPU ({cpu_model()}, {os.cpu_count()} processors), {threads} threads '
+    out = [f'PyTorch {torch_version()} on the CPU ({cpu_model()}, {os.cpu_count()} processors), {threads} threads '
            f'(torch.set_num_threads, OPENBLAS_NUM_THREADS={os.environ.get("OPENBLAS_NUM_THREADS")}); '
            f'HF BLOOM attention (baddbmm, softmax, bmm); median of the calls after warm-up; '
            f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}; load average {loads[0]:.1f} before, {loads[1]:.1f} after.',
@@ -298,11 +298,21 @@ def attention_markdown(rows, blas, threads, loads):
 
 
 def attention_properties(rows, blas, threads, loads):
-    lines = [f'torch={torch.__version__}', f'blas={", ".join(blas)}', f'threads={threads}',
+    lines = [f'torch={torch_version()}', f'blas={", ".join(blas)}', f'threads={threads}',
              f'date={time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}', f'cpu={cpu_model()}',
              f'load={loads[0]:.1f} before, {loads[1]:.1f} after']
     lines += [f'{name}.{kv}.ms={ms:.4f}' for name, kv, ms, _, _ in rows]
     return '\n'.join(lines) + '\n'
+
+
+def torch_version():
+    """torch.__version__, with the Debian package's version where dpkg knows it (Debian's torch says 1.13.0a0)."""
+    import subprocess
+    try:
+        deb = subprocess.run(['dpkg-query', '-W', '-f=${Version}', 'python3-torch'], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        deb = ''
+    return torch.__version__ + (f' (Debian python3-torch {deb})' if deb else '')
 
 
 def cpu_model():
