@@ -70,6 +70,11 @@ public class AttentionBenchmark {
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {
+        setUp(params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1));
+    }
+
+    /** The set-up of a fork that runs {@code method} (outside JMH: a probe, a test). */
+    void setUp(String method) {
         s = AttentionShape.prefill(shape);
         SplittableRandom random = new SplittableRandom(42);
         q = random(random, (long) s.heads() * s.i() * s.d());
@@ -97,7 +102,7 @@ public class AttentionBenchmark {
         String what = "AttentionBenchmark shape=" + shape + " kv=" + kv + " threads=" + threads;
         KernelLog.record(what + " fused", vectorBackend.kernels());
         KernelLog.record(what + " plainJava", plainBackend.kernels());
-        warmUp(params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1), slopes);
+        warmUp(method, slopes);
     }
 
     /**
