@@ -13,8 +13,9 @@ import java.util.TreeMap;
 /**
  * Which attention kernels ran in a benchmark's forked JVM, for the report: the fork prints it and
  * appends it to a file named after its parent's process id (the JMH host, {@link Suite} when it runs
- * the suite), which {@link Suite} reads back after the run. Nothing else crosses from a fork to the
- * host but JMH's numbers.
+ * the suite), which {@link Suite} reads back and deletes after the run. Nothing else crosses from a
+ * fork to the host but JMH's numbers. A plain {@code java -jar benchmarks.jar} run leaves its file in
+ * {@code java.io.tmpdir} ({@code alibi4j-bench-kernels-PID.properties}, a line per benchmark).
  */
 final class KernelLog {
     private KernelLog() {
