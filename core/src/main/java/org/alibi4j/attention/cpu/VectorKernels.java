@@ -67,6 +67,14 @@ final class VectorKernels implements AttentionKernels {
                 scores2x6(qt, bq, d, k, kBase + kk * kStride, kStride, st, kk * bq);
             }
         }
+        // the rest in pairs, so that even they keep several independent chains of fmas going
+        for (; kk + 2 <= keys; kk += 2) {
+            if (WIDE) {
+                scores4x2(qt, bq, d, k, kBase + kk * kStride, kStride, st, kk * bq);
+            } else {
+                scores2x2(qt, bq, d, k, kBase + kk * kStride, kStride, st, kk * bq);
+            }
+        }
         for (; kk < keys; kk++) {
             int key = kBase + kk * kStride;
             for (int r = 0; r < bq; r += L) {
@@ -185,6 +193,56 @@ final class VectorKernels implements AttentionKernels {
         a53.intoArray(st, row + 5 * bq + 3 * L);
     }
 
+    /** Scores of keys {@code [kk, kk + 2)}: 2 query vectors by 2 keys of accumulators. */
+    private static void scores2x2(float[] qt, int bq, int d, float[] k, int k0, int kStride, float[] st, int row) {
+        int k1 = k0 + kStride;
+        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00;
+        for (int c = 0; c < d; c++) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, qt, c * bq);
+            FloatVector q1 = FloatVector.fromArray(SPECIES, qt, c * bq + L);
+            FloatVector b = FloatVector.broadcast(SPECIES, k[k0 + c]);
+            a00 = q0.fma(b, a00);
+            a01 = q1.fma(b, a01);
+            b = FloatVector.broadcast(SPECIES, k[k1 + c]);
+            a10 = q0.fma(b, a10);
+            a11 = q1.fma(b, a11);
+        }
+        a00.intoArray(st, row);
+        a01.intoArray(st, row + L);
+        a10.intoArray(st, row + bq);
+        a11.intoArray(st, row + bq + L);
+    }
+
+    /** Scores of keys {@code [kk, kk + 2)}: 4 query vectors by 2 keys of accumulators. */
+    private static void scores4x2(float[] qt, int bq, int d, float[] k, int k0, int kStride, float[] st, int row) {
+        int k1 = k0 + kStride;
+        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        for (int c = 0; c < d; c++) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, qt, c * bq);
+            FloatVector q1 = FloatVector.fromArray(SPECIES, qt, c * bq + L);
+            FloatVector q2 = FloatVector.fromArray(SPECIES, qt, c * bq + 2 * L);
+            FloatVector q3 = FloatVector.fromArray(SPECIES, qt, c * bq + 3 * L);
+            FloatVector b = FloatVector.broadcast(SPECIES, k[k0 + c]);
+            a00 = q0.fma(b, a00);
+            a01 = q1.fma(b, a01);
+            a02 = q2.fma(b, a02);
+            a03 = q3.fma(b, a03);
+            b = FloatVector.broadcast(SPECIES, k[k1 + c]);
+            a10 = q0.fma(b, a10);
+            a11 = q1.fma(b, a11);
+            a12 = q2.fma(b, a12);
+            a13 = q3.fma(b, a13);
+        }
+        a00.intoArray(st, row);
+        a01.intoArray(st, row + L);
+        a02.intoArray(st, row + 2 * L);
+        a03.intoArray(st, row + 3 * L);
+        a10.intoArray(st, row + bq);
+        a11.intoArray(st, row + bq + L);
+        a12.intoArray(st, row + bq + 2 * L);
+        a13.intoArray(st, row + bq + 3 * L);
+    }
+
     @Override
     public void softmax(float[] st, int bq, int keys, float scale, float slope, float firstKey, float[] qpos, boolean masked,
                         float[] m, float[] l, float[] alpha) {
@@ -227,6 +285,14 @@ final class VectorKernels implements AttentionKernels {
                 accumulate4x6(p, bq, v, vBase, vStride, keys, alpha, ot, c);
             } else {
                 accumulate2x6(p, bq, v, vBase, vStride, keys, alpha, ot, c);
+            }
+        }
+        // the rest in pairs (d = 128 leaves 2): one element at a time waits on each fma in turn
+        for (; c + 2 <= d; c += 2) {
+            if (WIDE) {
+                accumulate4x2(p, bq, v, vBase, vStride, keys, alpha, ot, c);
+            } else {
+                accumulate2x2(p, bq, v, vBase, vStride, keys, alpha, ot, c);
             }
         }
         for (; c < d; c++) {
@@ -386,6 +452,74 @@ final class VectorKernels implements AttentionKernels {
         a51.intoArray(ot, o5 + L);
         a52.intoArray(ot, o5 + 2 * L);
         a53.intoArray(ot, o5 + 3 * L);
+    }
+
+    /** Output elements {@code [c, c + 2)} of the tile's queries: 2 query vectors by 2 elements of accumulators. */
+    private static void accumulate2x2(float[] p, int bq, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot, int c) {
+        FloatVector alpha0 = FloatVector.fromArray(SPECIES, alpha, 0);
+        FloatVector alpha1 = FloatVector.fromArray(SPECIES, alpha, L);
+        int o0 = c * bq, o1 = o0 + bq;
+        FloatVector a00 = FloatVector.fromArray(SPECIES, ot, o0).mul(alpha0);
+        FloatVector a01 = FloatVector.fromArray(SPECIES, ot, o0 + L).mul(alpha1);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, ot, o1).mul(alpha0);
+        FloatVector a11 = FloatVector.fromArray(SPECIES, ot, o1 + L).mul(alpha1);
+        for (int kk = 0; kk < keys; kk++) {
+            FloatVector p0 = FloatVector.fromArray(SPECIES, p, kk * bq);
+            FloatVector p1 = FloatVector.fromArray(SPECIES, p, kk * bq + L);
+            int row = vBase + kk * vStride + c;
+            FloatVector b = FloatVector.broadcast(SPECIES, v[row]);
+            a00 = p0.fma(b, a00);
+            a01 = p1.fma(b, a01);
+            b = FloatVector.broadcast(SPECIES, v[row + 1]);
+            a10 = p0.fma(b, a10);
+            a11 = p1.fma(b, a11);
+        }
+        a00.intoArray(ot, o0);
+        a01.intoArray(ot, o0 + L);
+        a10.intoArray(ot, o1);
+        a11.intoArray(ot, o1 + L);
+    }
+
+    /** Output elements {@code [c, c + 2)} of the tile's queries: 4 query vectors by 2 elements of accumulators. */
+    private static void accumulate4x2(float[] p, int bq, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot, int c) {
+        FloatVector alpha0 = FloatVector.fromArray(SPECIES, alpha, 0);
+        FloatVector alpha1 = FloatVector.fromArray(SPECIES, alpha, L);
+        FloatVector alpha2 = FloatVector.fromArray(SPECIES, alpha, 2 * L);
+        FloatVector alpha3 = FloatVector.fromArray(SPECIES, alpha, 3 * L);
+        int o0 = c * bq, o1 = o0 + bq;
+        FloatVector a00 = FloatVector.fromArray(SPECIES, ot, o0).mul(alpha0);
+        FloatVector a01 = FloatVector.fromArray(SPECIES, ot, o0 + L).mul(alpha1);
+        FloatVector a02 = FloatVector.fromArray(SPECIES, ot, o0 + 2 * L).mul(alpha2);
+        FloatVector a03 = FloatVector.fromArray(SPECIES, ot, o0 + 3 * L).mul(alpha3);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, ot, o1).mul(alpha0);
+        FloatVector a11 = FloatVector.fromArray(SPECIES, ot, o1 + L).mul(alpha1);
+        FloatVector a12 = FloatVector.fromArray(SPECIES, ot, o1 + 2 * L).mul(alpha2);
+        FloatVector a13 = FloatVector.fromArray(SPECIES, ot, o1 + 3 * L).mul(alpha3);
+        for (int kk = 0; kk < keys; kk++) {
+            FloatVector p0 = FloatVector.fromArray(SPECIES, p, kk * bq);
+            FloatVector p1 = FloatVector.fromArray(SPECIES, p, kk * bq + L);
+            FloatVector p2 = FloatVector.fromArray(SPECIES, p, kk * bq + 2 * L);
+            FloatVector p3 = FloatVector.fromArray(SPECIES, p, kk * bq + 3 * L);
+            int row = vBase + kk * vStride + c;
+            FloatVector b = FloatVector.broadcast(SPECIES, v[row]);
+            a00 = p0.fma(b, a00);
+            a01 = p1.fma(b, a01);
+            a02 = p2.fma(b, a02);
+            a03 = p3.fma(b, a03);
+            b = FloatVector.broadcast(SPECIES, v[row + 1]);
+            a10 = p0.fma(b, a10);
+            a11 = p1.fma(b, a11);
+            a12 = p2.fma(b, a12);
+            a13 = p3.fma(b, a13);
+        }
+        a00.intoArray(ot, o0);
+        a01.intoArray(ot, o0 + L);
+        a02.intoArray(ot, o0 + 2 * L);
+        a03.intoArray(ot, o0 + 3 * L);
+        a10.intoArray(ot, o1);
+        a11.intoArray(ot, o1 + L);
+        a12.intoArray(ot, o1 + 2 * L);
+        a13.intoArray(ot, o1 + 3 * L);
     }
 
     @Override
