@@ -8,6 +8,7 @@ import org.alibi4j.attention.AttentionSpec;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
@@ -161,7 +162,7 @@ public final class AlibiTasks {
         if (i < 1 || j < 1) {
             throw new IllegalArgumentException("i and j must be at least 1 (were " + i + " and " + j + ")");
         }
-        checkAttention(spec, q, k, v, kv, out, i, j);
+        checkAttention(spec, q, k.getSize(), v.getSize(), kv, out, i, j);
         return prefillAttention(graph, taskName, attentionSlopes(spec, 0, spec.totalHeads()), biasedHeads(spec, 0, spec.totalHeads()),
                 spec, spec.totalHeads(), q, k, v, kv, out, i, j);
     }
@@ -178,13 +179,7 @@ public final class AlibiTasks {
      */
     public static TaskGraph decodeAttention(TaskGraph graph, String taskName, AttentionSpec spec, FloatArray q, FloatArray k,
                                             FloatArray v, KvLayout kv, IntArray position, FloatArray out, int capacity) {
-        if (capacity < 1) {
-            throw new IllegalArgumentException("capacity must be at least 1 (was " + capacity + ")");
-        }
-        if (position.getSize() < 1) {
-            throw new IllegalArgumentException("position must hold one int (was empty)");
-        }
-        checkAttention(spec, q, k, v, kv, out, 1, capacity);
+        checkDecode(spec, q, k.getSize(), v.getSize(), kv, position, out, capacity);
         return decodeAttention(graph, taskName, attentionSlopes(spec, 0, spec.totalHeads()), biasedHeads(spec, 0, spec.totalHeads()),
                 spec, spec.totalHeads(), q, k, v, kv, position, out, capacity);
     }
@@ -202,14 +197,69 @@ public final class AlibiTasks {
                                      FloatArray q, FloatArray k, FloatArray v, KvLayout kv, IntArray position, FloatArray out,
                                      int capacity) {
         int chunks = decodeChunks(capacity);
-        int d = spec.headDim();
-        FloatArray partialMax = new FloatArray(totalHeads * chunks);
-        FloatArray partialSum = new FloatArray(totalHeads * chunks);
-        FloatArray partialOut = new FloatArray(Math.multiplyExact(totalHeads * chunks, d));
+        Partials p = new Partials(totalHeads, chunks, spec.headDim());
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, slopes)
+                .task(taskName + "_split", AttentionKernels::decodeSplit, slopes, q, k, v, position, p.max, p.sum, p.out,
+                        heads, totalHeads, spec.groupSize(), spec.headDim(), spec.scale(), chunks, kv.offset(), kv.headStride(), kv.rowStride());
+        return p.merge(graph, taskName, out);
+    }
+
+    /**
+     * {@link #prefillAttention(TaskGraph, String, AttentionSpec, FloatArray, FloatArray, FloatArray, KvLayout, FloatArray, int, int)}
+     * over K and V in halves ({@link AttentionKernels#prefillHalf}), widened exactly on load. The device
+     * needs fp16 (OpenCL: {@code cl_khr_fp16}); where it has none, the plan fails to compile.
+     */
+    public static TaskGraph prefillAttention(TaskGraph graph, String taskName, AttentionSpec spec, FloatArray q, HalfFloatArray k,
+                                             HalfFloatArray v, KvLayout kv, FloatArray out, int i, int j) {
+        if (i < 1 || j < 1) {
+            throw new IllegalArgumentException("i and j must be at least 1 (were " + i + " and " + j + ")");
+        }
+        checkAttention(spec, q, k.getSize(), v.getSize(), kv, out, i, j);
+        FloatArray slopes = attentionSlopes(spec, 0, spec.totalHeads());
         return graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, slopes)
-                .task(taskName + "_split", AttentionKernels::decodeSplit, slopes, q, k, v, position, partialMax, partialSum, partialOut,
-                        heads, totalHeads, spec.groupSize(), d, spec.scale(), chunks, kv.offset(), kv.headStride(), kv.rowStride())
-                .task(taskName + "_merge", AttentionKernels::decodeMerge, partialMax, partialSum, partialOut, out, totalHeads, d, chunks);
+                .task(taskName, AttentionKernels::prefillHalf, slopes, q, k, v, out, biasedHeads(spec, 0, spec.totalHeads()),
+                        spec.totalHeads(), spec.groupSize(), i, j, spec.headDim(), spec.scale(), spec.form() == BiasForm.CAUSAL ? 1 : 0,
+                        kv.offset(), kv.headStride(), kv.rowStride());
+    }
+
+    /**
+     * {@link #decodeAttention(TaskGraph, String, AttentionSpec, FloatArray, FloatArray, FloatArray, KvLayout, IntArray, FloatArray, int)}
+     * over caches of halves ({@link AttentionKernels#decodeSplitHalf}); the device needs fp16.
+     */
+    public static TaskGraph decodeAttention(TaskGraph graph, String taskName, AttentionSpec spec, FloatArray q, HalfFloatArray k,
+                                            HalfFloatArray v, KvLayout kv, IntArray position, FloatArray out, int capacity) {
+        checkDecode(spec, q, k.getSize(), v.getSize(), kv, position, out, capacity);
+        FloatArray slopes = attentionSlopes(spec, 0, spec.totalHeads());
+        int chunks = decodeChunks(capacity);
+        Partials p = new Partials(spec.totalHeads(), chunks, spec.headDim());
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, slopes)
+                .task(taskName + "_split", AttentionKernels::decodeSplitHalf, slopes, q, k, v, position, p.max, p.sum, p.out,
+                        biasedHeads(spec, 0, spec.totalHeads()), spec.totalHeads(), spec.groupSize(), spec.headDim(), spec.scale(), chunks,
+                        kv.offset(), kv.headStride(), kv.rowStride());
+        return p.merge(graph, taskName, out);
+    }
+
+    /** The decode split's partial results, in device buffers no transfer names: they never leave the device. */
+    private record Partials(FloatArray max, FloatArray sum, FloatArray out, int totalHeads, int chunks, int d) {
+        Partials(int totalHeads, int chunks, int d) {
+            this(new FloatArray(totalHeads * chunks), new FloatArray(totalHeads * chunks),
+                    new FloatArray(Math.multiplyExact(totalHeads * chunks, d)), totalHeads, chunks, d);
+        }
+
+        TaskGraph merge(TaskGraph graph, String taskName, FloatArray result) {
+            return graph.task(taskName + "_merge", AttentionKernels::decodeMerge, max, sum, out, result, totalHeads, d, chunks);
+        }
+    }
+
+    private static void checkDecode(AttentionSpec spec, FloatArray q, int kSize, int vSize, KvLayout kv, IntArray position,
+                                    FloatArray out, int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity must be at least 1 (was " + capacity + ")");
+        }
+        if (position.getSize() < 1) {
+            throw new IllegalArgumentException("position must hold one int (was empty)");
+        }
+        checkAttention(spec, q, kSize, vSize, kv, out, 1, capacity);
     }
 
     /** The slopes of query heads {@code [first, end)} of {@code spec}; one unused entry where none has a slope. */
@@ -227,22 +277,22 @@ public final class AlibiTasks {
         return Math.max(0, Math.min(end, spec.heads()) - first);
     }
 
-    private static void checkAttention(AttentionSpec spec, FloatArray q, FloatArray k, FloatArray v, KvLayout kv, FloatArray out,
+    private static void checkAttention(AttentionSpec spec, FloatArray q, int kSize, int vSize, KvLayout kv, FloatArray out,
                                        int i, int rows) {
         long queries = (long) spec.totalHeads() * i * spec.headDim();
-        needs("q", q, queries);
-        needs("out", out, queries);
+        needs("q", q.getSize(), queries);
+        needs("out", out.getSize(), queries);
         long kvElements = kv.elements(spec.kvHeads(), rows, spec.headDim());
-        needs("k", k, kvElements);
-        needs("v", v, kvElements);
+        needs("k", kSize, kvElements);
+        needs("v", vSize, kvElements);
         if (kv.rowStride() < spec.headDim() && rows > 1) {
             throw new IllegalArgumentException("kv.rowStride must be >= headDim = " + spec.headDim() + " (was " + kv.rowStride() + ")");
         }
     }
 
-    private static void needs(String name, FloatArray array, long elements) {
-        if (elements > array.getSize()) {
-            throw new IllegalArgumentException(name + " needs " + elements + " floats but has " + array.getSize());
+    private static void needs(String name, int size, long elements) {
+        if (elements > size) {
+            throw new IllegalArgumentException(name + " needs " + elements + " elements but has " + size);
         }
     }
 

@@ -2,6 +2,7 @@ package org.alibi4j.tornado;
 
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
@@ -19,7 +20,9 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * converted to float times the float slope, the bits of {@code forward} at every position (also beyond
  * 2^24, where the CPU backend switches to the integer form for the same reason). Queries, keys and values
  * are float; K and V are read through a layout ({@code offset + g * headStride + key * rowStride + c}),
- * so an engine's position-major KV cache, or one layer of it, is read where it lies.
+ * so an engine's position-major KV cache, or one layer of it, is read where it lies. {@link #prefillHalf}
+ * and {@link #decodeSplitHalf} are the same kernels over K and V in halves (widened exactly to float on
+ * load; the device needs fp16, e.g. OpenCL's {@code cl_khr_fp16}).
  *
  * <p>Launch contracts (TornadoVM maps the outermost {@code @Parallel} loop to work dimension 0):
  * <ul>
@@ -135,6 +138,96 @@ public final class AttentionKernels {
                     sum += weight;
                     for (int c = 0; c < d; c++) {
                         partialOut.set(base + c, partialOut.get(base + c) + weight * v.get(keyRow + c));
+                    }
+                }
+                partialMax.set(item, max);
+                partialSum.set(item, sum);
+            }
+        }
+    }
+
+    /** {@link #prefill} over K and V in halves: the same launch. */
+    public static void prefillHalf(FloatArray slopes, FloatArray q, HalfFloatArray k, HalfFloatArray v, FloatArray out,
+                               int heads, int totalHeads, int group, int i, int j, int d, float scale, int causal,
+                               int kvOffset, int kvHeadStride, int kvRowStride) {
+        for (@Parallel int row = 0; row < i; row++) {
+            for (@Parallel int h = 0; h < totalHeads; h++) {
+                int queryPosition = j - i + row;
+                int end = causal == 1 ? Math.min(j, queryPosition + 1) : j; // <= 0: the query sees no key
+                int kvBase = kvOffset + h / group * kvHeadStride;
+                int base = (h * i + row) * d;
+                for (int c = 0; c < d; c++) {
+                    out.set(base + c, 0.0f);
+                }
+                float max = Float.NEGATIVE_INFINITY;
+                float sum = 0.0f;
+                for (int key = end - 1; key >= 0; key--) {
+                    int keyRow = kvBase + key * kvRowStride;
+                    float dot = 0.0f;
+                    for (int c = 0; c < d; c++) {
+                        dot += q.get(base + c) * k.get(keyRow + c).getFloat32();
+                    }
+                    float score = dot * scale + AlibiKernels.bias(slopes, heads, i, j, 0, h, row, key);
+                    if (score > max) { // the first key, or a larger score: rescale what was summed so far
+                        float alpha = (float) Math.exp(max - score); // exp(-inf) = 0 for the first key
+                        sum *= alpha;
+                        for (int c = 0; c < d; c++) {
+                            out.set(base + c, out.get(base + c) * alpha);
+                        }
+                        max = score;
+                    }
+                    float weight = (float) Math.exp(score - max);
+                    sum += weight;
+                    for (int c = 0; c < d; c++) {
+                        out.set(base + c, out.get(base + c) + weight * v.get(keyRow + c).getFloat32());
+                    }
+                }
+                for (int c = 0; c < d; c++) {
+                    out.set(base + c, sum == 0.0f ? 0.0f : out.get(base + c) / sum); // no visible key: +0.0
+                }
+            }
+        }
+    }
+
+    /** {@link #decodeSplit} over K and V caches in halves: the same launch, merged by {@link #decodeMerge}. */
+    public static void decodeSplitHalf(FloatArray slopes, FloatArray q, HalfFloatArray k, HalfFloatArray v, IntArray position,
+                                   FloatArray partialMax, FloatArray partialSum, FloatArray partialOut,
+                                   int heads, int totalHeads, int group, int d, float scale, int chunks,
+                                   int kvOffset, int kvHeadStride, int kvRowStride) {
+        for (@Parallel int chunk = 0; chunk < chunks; chunk++) {
+            for (@Parallel int h = 0; h < totalHeads; h++) {
+                int p = position.get(0);
+                int length = (p + chunks) / chunks; // ceil((p + 1) / chunks)
+                int first = chunk * length;
+                int end = Math.min(p + 1, first + length);
+                int kvBase = kvOffset + h / group * kvHeadStride;
+                int item = h * chunks + chunk;
+                int base = item * d;
+                int queryBase = h * d;
+                for (int c = 0; c < d; c++) {
+                    partialOut.set(base + c, 0.0f);
+                }
+                float max = Float.NEGATIVE_INFINITY;
+                float sum = 0.0f;
+                for (int key = end - 1; key >= first; key--) {
+                    int keyRow = kvBase + key * kvRowStride;
+                    float dot = 0.0f;
+                    for (int c = 0; c < d; c++) {
+                        dot += q.get(queryBase + c) * k.get(keyRow + c).getFloat32();
+                    }
+                    float score = dot * scale + AlibiKernels.bias(slopes, heads, 1, p + 1, 0, h, 0, key);
+                    if (score > max) { // as in prefill
+                        float alpha = (float) Math.exp(max - score);
+                        sum *= alpha;
+                        for (int c = 0; c < d; c++) {
+                            partialOut.set(base + c, partialOut.get(base + c) * alpha);
+                        }
+                        max = score;
+                    }
+                    float weight = (float) Math.exp(score - max);
+                    sum += weight;
+                    for (int c = 0; c < d; c++) {
+                        partialOut.set(base + c, partialOut.get(base + c) + weight * v.get(keyRow + c).getFloat32());
                     }
                 }
                 partialMax.set(item, max);

@@ -2,6 +2,7 @@ package org.alibi4j.tornado;
 
 import static org.alibi4j.attention.AttentionAssertions.assertWithinBound;
 import static org.alibi4j.attention.AttentionAssertions.gaussian;
+import static org.alibi4j.attention.AttentionAssertions.halves;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.stream.Stream;
@@ -16,7 +17,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
@@ -102,6 +105,54 @@ class AttentionKernelsTest {
         HeadTensor one = HeadTensor.of(new float[] {1f}, 1, 1, 1);
         assertEquals(AttentionReference.decode(spec, position, one, HeadTensor.of(keys, 1, position + 1, 1),
                 HeadTensor.of(values, 1, position + 1, 1))[0], out.get(0), 1e-5);
+    }
+
+    @ParameterizedTest
+    @MethodSource("prefillCases")
+    void prefillOfHalvesIsWithinTheBound(int heads, int totalHeads, int kvHeads, int i, int j, int d, BiasForm form) {
+        AttentionSpec spec = new AttentionSpec(AlibiSlopes.forHeads(heads), totalHeads, kvHeads, d, AttentionSpec.defaultScale(d), form);
+        float[] q = gaussian(totalHeads * i * d, 1, 1);
+        short[] k = halves(gaussian(kvHeads * j * d, 1, 2));
+        short[] v = halves(gaussian(kvHeads * j * d, 1, 3));
+        FloatArray out = new FloatArray(q.length);
+        AttentionKernels.prefillHalf(slopes(spec), FloatArray.fromArray(q), halfArray(k), halfArray(v), out, heads, totalHeads,
+                spec.groupSize(), i, j, d, spec.scale(), form == BiasForm.CAUSAL ? 1 : 0, 0, j * d, d);
+        HeadTensor qt = HeadTensor.of(q, totalHeads, i, d);
+        HeadTensor kt = HeadTensor.ofHalves(k, kvHeads, j, d);
+        HeadTensor vt = HeadTensor.ofHalves(v, kvHeads, j, d);
+        assertWithinBound(spec + " halves", AttentionReference.prefill(spec, qt, kt, vt), AttentionReference.bound(spec, qt, kt, vt),
+                out.toHeapArray(), i, d);
+    }
+
+    @ParameterizedTest
+    @MethodSource("decodeCases")
+    void decodeOfHalvesIsWithinTheBound(int position, int chunks) {
+        int heads = 4, totalHeads = 6, kvHeads = 3, d = 24, capacity = 300;
+        AttentionSpec spec = new AttentionSpec(AlibiSlopes.forHeads(heads), totalHeads, kvHeads, d, 0.2f, BiasForm.CAUSAL);
+        short[] k = halves(gaussian(capacity * kvHeads * d, 1, 17));
+        short[] v = halves(gaussian(capacity * kvHeads * d, 1, 18));
+        float[] q = gaussian(totalHeads * d, 1, 19 + position);
+        int rows = totalHeads * chunks;
+        FloatArray partialMax = new FloatArray(rows);
+        FloatArray partialSum = new FloatArray(rows);
+        FloatArray partialOut = new FloatArray(rows * d);
+        FloatArray out = new FloatArray(totalHeads * d);
+        AttentionKernels.decodeSplitHalf(slopes(spec), FloatArray.fromArray(q), halfArray(k), halfArray(v), IntArray.fromElements(position),
+                partialMax, partialSum, partialOut, heads, totalHeads, spec.groupSize(), d, spec.scale(), chunks, 0, d, kvHeads * d);
+        AttentionKernels.decodeMerge(partialMax, partialSum, partialOut, out, totalHeads, d, chunks);
+        HeadTensor kt = HeadTensor.positionMajorHalves(k, capacity, kvHeads, d);
+        HeadTensor vt = HeadTensor.positionMajorHalves(v, capacity, kvHeads, d);
+        HeadTensor qt = HeadTensor.of(q, totalHeads, 1, d);
+        assertWithinBound("decode of halves at " + position, AttentionReference.decode(spec, position, qt, kt, vt),
+                AttentionReference.decodeBound(spec, position, qt, kt, vt), out.toHeapArray(), 1, d);
+    }
+
+    static HalfFloatArray halfArray(short[] bits) {
+        HalfFloatArray array = new HalfFloatArray(bits.length);
+        for (int n = 0; n < bits.length; n++) {
+            array.set(n, new HalfFloat(bits[n]));
+        }
+        return array;
     }
 
     private static FloatArray decode(AttentionSpec spec, int position, int chunks, float[] q, float[] k, float[] v,

@@ -2,6 +2,7 @@ package org.alibi4j.tornado;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import static org.alibi4j.attention.AttentionAssertions.assertWithinBound;
@@ -25,7 +26,9 @@ import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.TornadoVMBackendType;
+import uk.ac.manchester.tornado.api.exceptions.TornadoBailoutRuntimeException;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
@@ -171,6 +174,49 @@ class AttentionStepTest {
                 float[] device = out.toHeapArray();
                 assertWithinBound("step " + p + ", device vs cpu", toDouble(expected), twice(bound), device, 1, D);
                 assertWithinBound("step " + p + ", device vs reference", AttentionReference.decode(spec, p, qt, kt, vt), bound, device, 1, D);
+            }
+        }
+    }
+
+    /**
+     * Decode steps over caches of halves already on the device, through one plan. Needs an fp16 device:
+     * where the kernel cannot compile (Debian's PoCL 3.1 has no {@code cl_khr_fp16}) the test is skipped
+     * with TornadoVM's reason; the kernels' logic is tested as plain Java in {@code AttentionKernelsTest}.
+     */
+    @Test
+    void decodeOverHalfCachesOnTheDevice() throws Exception {
+        assumeTrue(System.getenv("TORNADOVM_HOME") != null, "TORNADOVM_HOME is not set: no TornadoVM to test");
+        int kvHeads = 4;
+        int capacity = 700;
+        AttentionSpec spec = new AttentionSpec(AlibiSlopes.forHeads(HEADS), TOTAL_HEADS, kvHeads, D, 0.25f, BiasForm.CAUSAL);
+        short[] kBits = AttentionAssertions.halves(AttentionAssertions.gaussian(capacity * kvHeads * D, 1, 31));
+        short[] vBits = AttentionAssertions.halves(AttentionAssertions.gaussian(capacity * kvHeads * D, 1, 32));
+        float[] query = AttentionAssertions.gaussian(TOTAL_HEADS * D, 1, 33);
+        HalfFloatArray kCache = AttentionKernelsTest.halfArray(kBits);
+        HalfFloatArray vCache = AttentionKernelsTest.halfArray(vBits);
+        FloatArray q = FloatArray.fromArray(query);
+        FloatArray out = new FloatArray(TOTAL_HEADS * D);
+        IntArray position = new IntArray(1);
+        TaskGraph graph = new TaskGraph("decode_half")
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, kCache, vCache, q)
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, position);
+        AlibiTasks.decodeAttention(graph, "attention", spec, q, kCache, vCache, AlibiTasks.KvLayout.positionMajor(kvHeads, D), position,
+                        out, capacity)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        HeadTensor qt = HeadTensor.of(query, TOTAL_HEADS, 1, D);
+        HeadTensor kt = HeadTensor.positionMajorHalves(kBits, capacity, kvHeads, D);
+        HeadTensor vt = HeadTensor.positionMajorHalves(vBits, capacity, kvHeads, D);
+        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot())
+                .withCompilerFlags(TornadoVMBackendType.OPENCL, AlibiTasks.EXACT_OPENCL_FLAGS)) {
+            for (int p : new int[] {0, 300, 699}) {
+                position.set(0, p);
+                try {
+                    plan.execute();
+                } catch (TornadoBailoutRuntimeException e) {
+                    assumeFalse(true, "the half-precision kernel does not compile here: " + e.getMessage());
+                }
+                assertWithinBound("halves at " + p, AttentionReference.decode(spec, p, qt, kt, vt),
+                        AttentionReference.decodeBound(spec, p, qt, kt, vt), out.toHeapArray(), 1, D);
             }
         }
     }
