@@ -5,7 +5,10 @@ import org.alibi4j.BiasForm;
 import org.alibi4j.BiasSpec;
 import org.alibi4j.attention.AttentionSpec;
 
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
@@ -165,6 +168,42 @@ public final class AlibiTasks {
         checkAttention(spec, q, k.getSize(), v.getSize(), kv, out, i, j);
         return prefillAttention(graph, taskName, attentionSlopes(spec, 0, spec.totalHeads()), biasedHeads(spec, 0, spec.totalHeads()),
                 spec, spec.totalHeads(), q, k, v, kv, out, i, j);
+    }
+
+    /**
+     * As {@link #prefillAttention(TaskGraph, String, AttentionSpec, FloatArray, FloatArray, FloatArray, KvLayout, FloatArray, int, int)},
+     * with {@link AttentionKernels#prefillTiled}: work-groups of {@link AttentionKernels#TILE_QUERIES} queries
+     * sharing key tiles in local memory. The kernel needs its launch: this method adds the task's worker grid
+     * to {@code grid}, which the engine passes to its plan ({@code plan.withGridScheduler(grid)}).
+     *
+     * @throws IllegalArgumentException if {@code spec.headDim()} exceeds {@link AttentionKernels#TILE_HEAD_DIM}
+     */
+    public static TaskGraph prefillAttentionTiled(TaskGraph graph, String taskName, AttentionSpec spec, FloatArray q, FloatArray k,
+                                                  FloatArray v, KvLayout kv, FloatArray out, int i, int j, GridScheduler grid) {
+        if (i < 1 || j < 1) {
+            throw new IllegalArgumentException("i and j must be at least 1 (were " + i + " and " + j + ")");
+        }
+        checkAttention(spec, q, k.getSize(), v.getSize(), kv, out, i, j);
+        return prefillAttentionTiled(graph, taskName, attentionSlopes(spec, 0, spec.totalHeads()), biasedHeads(spec, 0, spec.totalHeads()),
+                spec, spec.totalHeads(), q, k, v, kv, out, i, j, grid);
+    }
+
+    /** {@link #prefillAttentionTiled} for {@code totalHeads} query heads of {@code spec} (a range of them), {@code heads} biased. */
+    static TaskGraph prefillAttentionTiled(TaskGraph graph, String taskName, FloatArray slopes, int heads, AttentionSpec spec,
+                                           int totalHeads, FloatArray q, FloatArray k, FloatArray v, KvLayout kv, FloatArray out,
+                                           int i, int j, GridScheduler grid) {
+        if (spec.headDim() > AttentionKernels.TILE_HEAD_DIM) {
+            throw new IllegalArgumentException("the tiled prefill serves head dimensions up to " + AttentionKernels.TILE_HEAD_DIM
+                    + " (was " + spec.headDim() + "); use prefillAttention");
+        }
+        int queries = (i + AttentionKernels.TILE_QUERIES - 1) / AttentionKernels.TILE_QUERIES * AttentionKernels.TILE_QUERIES;
+        WorkerGrid2D worker = new WorkerGrid2D(queries, totalHeads);
+        worker.setLocalWork(AttentionKernels.TILE_QUERIES, 1, 1);
+        grid.addWorkerGrid(graph.getTaskGraphName() + "." + taskName, worker);
+        return graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, slopes)
+                .task(taskName, AttentionKernels::prefillTiled, new KernelContext(), slopes, q, k, v, out, heads, totalHeads,
+                        spec.groupSize(), i, j, spec.headDim(), spec.scale(), spec.form() == BiasForm.CAUSAL ? 1 : 0, kv.offset(),
+                        kv.headStride(), kv.rowStride());
     }
 
     /**

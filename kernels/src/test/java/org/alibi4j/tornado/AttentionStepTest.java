@@ -19,7 +19,10 @@ import org.alibi4j.attention.AttentionReference;
 import org.alibi4j.attention.AttentionSpec;
 import org.alibi4j.attention.HeadTensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
@@ -83,8 +86,10 @@ class AttentionStepTest {
         assertEquals(expected.length, device.length);
     }
 
-    @Test
-    void fusedPrefillTaskInAnEngineGraphMatchesTheCpuBackend() throws Exception {
+    /** The fused prefill in an engine's graph, per work-item ({@code prefillAttention}) and tiled ({@code prefillAttentionTiled}). */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void fusedPrefillTaskInAnEngineGraphMatchesTheCpuBackend(boolean tiled) throws Exception {
         assumeTrue(System.getenv("TORNADOVM_HOME") != null, "TORNADOVM_HOME is not set: no TornadoVM to test");
         AttentionSpec spec = new AttentionSpec(AlibiSlopes.forHeads(HEADS), TOTAL_HEADS, 4, D, AttentionSpec.defaultScale(D), BiasForm.CAUSAL);
         float[] q = AttentionAssertions.gaussian(TOTAL_HEADS * I * D, 1, 1);
@@ -95,10 +100,18 @@ class AttentionStepTest {
         FloatArray dv = FloatArray.fromArray(v);
         FloatArray out = new FloatArray(TOTAL_HEADS * I * D);
         TaskGraph graph = new TaskGraph("engine").transferToDevice(DataTransferMode.FIRST_EXECUTION, dq, dk, dv);
-        AlibiTasks.prefillAttention(graph, "attention", spec, dq, dk, dv, AlibiTasks.KvLayout.headMajor(J, D), out, I, J)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        GridScheduler grid = new GridScheduler();
+        if (tiled) {
+            AlibiTasks.prefillAttentionTiled(graph, "attention", spec, dq, dk, dv, AlibiTasks.KvLayout.headMajor(J, D), out, I, J, grid);
+        } else {
+            AlibiTasks.prefillAttention(graph, "attention", spec, dq, dk, dv, AlibiTasks.KvLayout.headMajor(J, D), out, I, J);
+        }
+        graph.transferToHost(DataTransferMode.EVERY_EXECUTION, out);
         try (TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot())
                 .withCompilerFlags(TornadoVMBackendType.OPENCL, AlibiTasks.EXACT_OPENCL_FLAGS)) {
+            if (tiled) {
+                plan.withGridScheduler(grid);
+            }
             plan.execute();
         }
         HeadTensor qt = HeadTensor.of(q, TOTAL_HEADS, I, D);

@@ -1,5 +1,6 @@
 package org.alibi4j.tornado;
 
+import static org.alibi4j.attention.AttentionAssertions.assertWithinBound;
 import static org.alibi4j.attention.AttentionAssertions.gaussian;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,9 +11,12 @@ import org.alibi4j.BiasForm;
 import org.alibi4j.attention.AttentionBackend;
 import org.alibi4j.attention.AttentionBackends;
 import org.alibi4j.attention.AttentionContract;
+import org.alibi4j.attention.AttentionReference;
 import org.alibi4j.attention.AttentionSpec;
 import org.alibi4j.attention.HeadTensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The core's attention contract on TornadoVM's default device, through the provider as the CLI opens it. */
 class TornadoAttentionBackendTest extends AttentionContract {
@@ -53,5 +57,19 @@ class TornadoAttentionBackendTest extends AttentionContract {
             assertEquals(0, tornado.plansKept());
             assertThrows(IllegalStateException.class, () -> tornado.prefill(spec, q, k, v, out));
         }
+    }
+
+    /** Past the tiled kernel's head dimension (128) the backend runs the per-work-item prefill. */
+    @ParameterizedTest
+    @EnumSource(BiasForm.class)
+    void headDimensionsPastTheTilesRunThePerWorkItemPrefill(BiasForm form) {
+        int heads = 6, kvHeads = 2, i = 37, j = 45, d = 160;
+        AttentionSpec spec = new AttentionSpec(AlibiSlopes.forHeads(5), heads, kvHeads, d, AttentionSpec.defaultScale(d), form);
+        HeadTensor q = HeadTensor.of(gaussian(heads * i * d, 1, 71), heads, i, d);
+        HeadTensor k = HeadTensor.of(gaussian(kvHeads * j * d, 1, 72), kvHeads, j, d);
+        HeadTensor v = HeadTensor.of(gaussian(kvHeads * j * d, 1, 73), kvHeads, j, d);
+        float[] out = new float[heads * i * d];
+        backend.prefill(spec, q, k, v, HeadTensor.of(out, heads, i, d));
+        assertWithinBound("d = 160, " + form, AttentionReference.prefill(spec, q, k, v), AttentionReference.bound(spec, q, k, v), out, i, d);
     }
 }
