@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.TearDown;
 
+import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
@@ -21,7 +22,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
  * Fused ALiBi attention as an engine runs it on TornadoVM: Q, K and V already on the device (sent once in
- * set-up), the prefill task or the decode split and merge of {@link AlibiTasks} executed, the output left
+ * set-up), the tiled prefill task or the decode split and merge of {@link AlibiTasks} executed, the output left
  * on the device. Beside it, in the same fork: the CPU attention backend on the same shape and values,
  * and the baseline, a device fill of as many floats as K and V hold (the bytes an attention
  * step cannot avoid reading: the bound of a decode step, which is memory-bound).
@@ -88,15 +89,16 @@ public class TornadoAttentionBenchmark extends TornadoBenchmarkState {
         FloatArray dv = gaussian(random, shape.kvHeads * shape.j * shape.d);
         FloatArray dout = new FloatArray(shape.heads * shape.i * shape.d);
         TaskGraph graph = new TaskGraph("engine").transferToDevice(DataTransferMode.FIRST_EXECUTION, dq, dk, dv);
+        GridScheduler grid = new GridScheduler();
         AlibiTasks.KvLayout layout = AlibiTasks.KvLayout.headMajor(shape.j, shape.d);
         if (shape.decode()) {
             IntArray position = IntArray.fromElements(shape.j - 1);
             graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, position);
             AlibiTasks.decodeAttention(graph, "attention", spec, dq, dk, dv, layout, position, dout, shape.j);
-        } else {
-            AlibiTasks.prefillAttention(graph, "attention", spec, dq, dk, dv, layout, dout, shape.i, shape.j);
+        } else { // the tiled prefill, as the backend runs it for d <= 128 (every shape here)
+            AlibiTasks.prefillAttentionTiled(graph, "attention", spec, dq, dk, dv, layout, dout, shape.i, shape.j, grid);
         }
-        attention = plan(graph.transferToHost(DataTransferMode.UNDER_DEMAND, dout));
+        attention = plan(graph.transferToHost(DataTransferMode.UNDER_DEMAND, dout), grid);
 
         // the CPU backend on heap copies of the same values (its fast path: a float[] per tensor)
         cpu = new CpuAttentionBackend();
