@@ -37,8 +37,14 @@ final class Report {
     record Row(String benchmark, String method, Map<String, String> params, double seconds, double errorSeconds,
                double score, double error, String unit) {
 
-        /** Bytes the operation writes, or 0 where bandwidth means nothing (a cache hit). */
+        /**
+         * Bytes the operation writes, or 0 where bandwidth means nothing (a cache hit; attention, whose
+         * output is small beside what it reads and computes: compared by time with its baseline).
+         */
         long bytesWritten() {
+            if (!params.containsKey("heads")) {
+                return 0;
+            }
             long heads = Long.parseLong(params.get("heads"));
             return switch (benchmark) {
                 case "MaterializeBenchmark", "FusedAddBenchmark", "TornadoMaterializeBenchmark", "TornadoFusedAddBenchmark",

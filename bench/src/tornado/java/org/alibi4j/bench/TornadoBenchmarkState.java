@@ -19,6 +19,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
@@ -64,8 +65,16 @@ public abstract class TornadoBenchmarkState {
      * compiled as the library compiles its own plans, with {@link AlibiTasks#EXACT_OPENCL_FLAGS}.
      */
     protected final TornadoExecutionPlan plan(TaskGraph graph) {
+        return plan(graph, null);
+    }
+
+    /** {@link #plan(TaskGraph)} with the launches of {@code grid} (for {@code KernelContext} kernels), if not null. */
+    protected final TornadoExecutionPlan plan(TaskGraph graph, GridScheduler grid) {
         TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot())
                 .withCompilerFlags(TornadoVMBackendType.OPENCL, AlibiTasks.EXACT_OPENCL_FLAGS);
+        if (grid != null && !grid.keySet().isEmpty()) {
+            plan.withGridScheduler(grid);
+        }
         plans.add(plan);
         plan.execute();
         return plan;

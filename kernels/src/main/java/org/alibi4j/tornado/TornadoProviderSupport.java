@@ -56,8 +56,9 @@ abstract class TornadoProviderSupport implements AlibiBackendProvider {
     /**
      * Why TornadoVM cannot run kernels in this JVM, if it cannot: its classes are absent, or its
      * sequential fallback is on (a kernel that fails to compile would then quietly run as plain Java).
+     * The attention providers ask the same.
      */
-    private static Optional<String> runtimeMissing() {
+    static Optional<String> runtimeMissing() {
         try {
             Class.forName("uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider");
         } catch (ClassNotFoundException | LinkageError e) {
