@@ -24,6 +24,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite short bench   # under 10 minutes
  * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite full bench    # the real measurement
  * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite ci target/ci  # one tiny benchmark
+ * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite device out/bench  # TornadoVM rows only, short
  * </pre>
  */
 public final class Suite {
@@ -35,7 +36,9 @@ public final class Suite {
         /** The headline sizes, shortened: minutes. */
         short_(2, 3, 1000),
         /** Every size: the real measurement. */
-        full(3, 5, 1000);
+        full(3, 5, 1000),
+        /** The short mode's TornadoVM rows alone, with short iterations: a GPU check within minutes. */
+        device(1, 2, 300);
 
         final int warmups;
         final int measurements;
@@ -52,7 +55,8 @@ public final class Suite {
                 case "ci" -> ci;
                 case "short" -> short_;
                 case "full" -> full;
-                default -> throw new IllegalArgumentException("mode must be ci, short or full (was '" + s + "')");
+                case "device" -> device;
+                default -> throw new IllegalArgumentException("mode must be ci, short, full or device (was '" + s + "')");
             };
         }
     }
@@ -80,10 +84,14 @@ public final class Suite {
 
     public static void main(String[] args) throws RunnerException, IOException {
         if (args.length != 2) {
-            System.err.println("usage: Suite ci|short|full OUTPUT_DIR");
+            System.err.println("usage: Suite ci|short|full|device OUTPUT_DIR");
             System.exit(2);
         }
         Mode mode = Mode.parse(args[0]);
+        if (mode == Mode.device && TORNADOVM_HOME == null) {
+            System.err.println("Suite device: TORNADOVM_HOME is unset, so there is no TornadoVM benchmark to run");
+            System.exit(2);
+        }
         Path outDir = Path.of(args[1]);
         Files.createDirectories(outDir);
         String started = ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME);
@@ -102,7 +110,7 @@ public final class Suite {
     }
 
     private static List<Run> runs(Mode mode) {
-        List<Run> runs = new ArrayList<>(cpuRuns(mode));
+        List<Run> runs = new ArrayList<>(mode == Mode.device ? List.of() : cpuRuns(mode));
         if (TORNADOVM_HOME != null) {
             runs.addAll(tornadoRuns(mode));
         }
@@ -113,7 +121,7 @@ public final class Suite {
         String[][] cacheHit = {{"backend", "tornado"}, {"heads", "32"}, {"size", "2048"}};
         return switch (mode) {
             case ci -> List.of();
-            case short_ -> List.of(
+            case short_, device -> List.of(
                     Run.onTornado("TornadoMaterializeBenchmark", new String[][] {{"heads", "32"}, {"size", "512", "2048"}}),
                     Run.onTornado("TornadoDecodeRowBenchmark", new String[][] {{"heads", "32"}, {"keys", "32768"}}),
                     Run.onTornado("CacheHitBenchmark", cacheHit),
@@ -133,6 +141,7 @@ public final class Suite {
 
     private static List<Run> cpuRuns(Mode mode) {
         return switch (mode) {
+            case device -> List.of();
             case ci -> List.of(new Run(MaterializeBenchmark.class, new String[][] {{"heads", "8"}, {"size", "128"}}));
             case short_ -> List.of(
                     new Run(MaterializeBenchmark.class, new String[][] {{"heads", "32"}, {"size", "512", "2048"}}),
