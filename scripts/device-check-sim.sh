@@ -3,7 +3,8 @@
 # with: the bundle unpacked, run under `env -i` (no PATH, nothing else from this shell), the OpenCL
 # driver in a folder that the loader cache does not list (/usr/local/nvidia/lib64) and no OpenCL vendor
 # file. What is simulated: the driver is this machine's PoCL ICD library copied under the name
-# libnvidia-opencl.so.1 into DIR/usr/local/nvidia/lib64, and device-check.sh is told to look for the
+# libnvidia-opencl.so.1 into DIR/usr/local/nvidia/lib64 (with a link to PoCL's device modules beside
+# it and to its headers, where PoCL looks for them), and device-check.sh is told to look for the
 # driver's folders and vendor files under DIR (ALIBI4J_DEVICE_ROOT) and to accept PoCL's CPU device
 # (ALIBI4J_EXPECT_DEVICE). No NVIDIA code runs; `nvidia-smi` and libcuda are absent.
 #
@@ -26,7 +27,11 @@ stages=${ALIBI4J_SIM_STAGES:-smoke tests bench}
 pocl=$(head -1 /etc/OpenCL/vendors/pocl.icd 2>/dev/null || true)
 case $pocl in
   /*) ;;
-  ?*) pocl=$(/sbin/ldconfig -p | awk -v n="$pocl" '$1 == n {print $NF; exit}') ;;
+  ?*) name=$pocl
+      pocl=$(/sbin/ldconfig -p | awk -v n="$name" '$1 == n {print $NF; exit}')
+      for d in /usr/lib/x86_64-linux-gnu /lib/x86_64-linux-gnu /usr/lib64; do
+        [ -n "$pocl" ] || [ ! -e "$d/$name" ] || pocl=$d/$name
+      done ;;
 esac
 [ -n "$pocl" ] && [ -e "$pocl" ] || { echo "device-check-sim: needs PoCL (apt-get install pocl-opencl-icd)" >&2; exit 2; }
 
@@ -38,6 +43,10 @@ check=$work/bundle/alibi4j-device/device-check.sh
 with=$work/root-with-driver
 rm -rf "$with" && mkdir -p "$with/usr/local/nvidia/lib64"
 cp -L "$pocl" "$with/usr/local/nvidia/lib64/libnvidia-opencl.so.1"
+# PoCL loads its device drivers from pocl/ beside its own library
+ln -s "$(dirname "$pocl")/pocl" "$with/usr/local/nvidia/lib64/pocl"
+# and its OpenCL headers at ../../share/pocl from it
+mkdir -p "$with/usr/local/share" && ln -s /usr/share/pocl "$with/usr/local/share/pocl"
 without=$work/root-without-driver
 rm -rf "$without" && mkdir -p "$without/usr/local/nvidia/lib64"
 

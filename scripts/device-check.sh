@@ -132,6 +132,7 @@ export LD_PRELOAD=$JAVA_HOME/lib/libjsig.so
 # ${TORNADOVM_HOME} where the SDK's path goes.
 sdk_home=$(ls -d "$here"/sdk/*/ | head -1)
 sdk_home=${sdk_home%/}
+export TORNADOVM_HOME=$sdk_home # the kernels' tests and the benchmark suite run TornadoVM only where it is set
 backends=()
 for t in "$here"/argfiles/*.template; do
   [ -e "$t" ] || continue
@@ -232,7 +233,7 @@ stage_tests() {
   # As kernels/pom.xml runs them: -da for TornadoVM's packages only (see the comment there). The classes
   # go on the JVM's class path, not the launcher's --class-path: TornadoVM reads @Parallel from class
   # files it finds through the system class loader.
-  local junit b status=0 reports
+  local junit b status=0 reports s
   junit=$(ls "$here"/lib/junit-platform-console-standalone-*.jar)
   reports=$(mktemp -d)
   for b in "${reached[@]}"; do
@@ -240,10 +241,34 @@ stage_tests() {
     tornado "$b"
     run_capped 240 "${tj[@]}" -Xmx16g "-da:uk.ac.manchester.tornado..." -cp "$junit:$here/test-classes:$classpath" \
       org.junit.platform.console.ConsoleLauncher execute --select-package org.alibi4j.tornado \
-      --fail-if-no-tests --details=summary --disable-banner --reports-dir "$reports/$b" || status=1
+      --fail-if-no-tests --details=summary --disable-banner --reports-dir "$reports/$b" > "$reports/$b.log" 2>&1
+    s=$?
+    cat "$reports/$b.log"
+    tests_verdict "$b" "$s" "$reports/$b.log" "$reports/$b" || status=1
   done
   tar -C "$reports" -czf "$out/junit.tar.gz" . && rm -rf "$reports"
   return $status
+}
+
+# tests_verdict BACKEND EXIT LOG REPORTS: JUnit's exit status is 0 when tests abort on an assumption (no
+# TornadoVM, no device), so a pass also needs every test found to have succeeded, except those skipped
+# for want of two devices (MultiDeviceTornadoBackendTest) or of fp16 (HalfPrecisionTest).
+tests_verdict() {
+  local b=$1 s=$2 log=$3 reports=$4 found ok failed allowed others
+  count() { sed -n "s/^\[ *\([0-9]*\) tests $1 *\]/\1/p" "$log" | head -1; }
+  found=$(count found) ok=$(count successful) failed=$(count failed)
+  # skipped or aborted test cases, by class, from the XML report
+  skipped=$(awk '/<testcase /{match($0, /classname="[^"]*"/); c = substr($0, RSTART + 11, RLENGTH - 12)} /<skipped/{print c}' "$reports"/*.xml 2>/dev/null | sort | uniq -c)
+  allowed=$(grep -E ' org\.alibi4j\.tornado\.(MultiDeviceTornadoBackendTest|HalfPrecisionTest)$' <<< "$skipped" | awk '{s += $1} END {print s + 0}')
+  others=$(grep -vE ' org\.alibi4j\.tornado\.(MultiDeviceTornadoBackendTest|HalfPrecisionTest)$' <<< "$skipped" | grep . | sed 's/^ *//' | tr '\n' ';')
+  echo "tests on $b: exit $s, ${found:-?} found, ${ok:-?} successful, ${failed:-?} failed; skipped or aborted:" \
+    "$(sed 's/^ *//' <<< "$skipped" | tr '\n' ';')"
+  if [ "$s" -ne 0 ] || [ "${failed:-1}" != 0 ] || [ "${ok:-0}" -eq 0 ] || [ -n "$others" ] \
+     || [ $((ok + allowed)) -ne "${found:--1}" ]; then
+    echo "device-check: tests on $b failed (exit $s, ${ok:-0} of ${found:-?} successful${others:+, skipped: $others})"
+    return 1
+  fi
+  echo "device-check: tests on $b: ${ok} successful, ${allowed} skipped (two devices or fp16 needed)"
 }
 
 stage_peer() {
@@ -267,7 +292,6 @@ stage_bench() {
   local b=${reached[0]} s
   # The suite forks JVMs with the SDK's flags (TORNADOVM_HOME/tornado-argfile): the chosen backend's.
   cp "$here/argfiles/$b" "$sdk_home/tornado-argfile"
-  export TORNADOVM_HOME=$sdk_home
   run_capped "$(left)" "$java" -Dalibi4j.bench.tornadoDevice="$device" \
     -cp "$here/lib/benchmarks.jar" org.alibi4j.bench.Suite device "$out/bench"
   s=$?
