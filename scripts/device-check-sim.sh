@@ -14,8 +14,9 @@
 # Cases (each must end as stated, or this script exits 1):
 #   driver   the stand-in driver found outside the loader cache: info, smoke, tests and bench pass
 #            (ALIBI4J_SIM_STAGES chooses the stages; the peer needs PyTorch and a GPU)
-#   nvidia   the same, but expecting an NVIDIA device as on the GPU machine: fails in info, naming
-#            PoCL's device, runs no smoke/tests/bench, still runs the peer
+#   nvidia   the same, but expecting an NVIDIA device as on the GPU machine (and with a PATH, the
+#            other cases have none): fails in info, naming PoCL's device, runs no smoke/tests/bench,
+#            still runs the peer
 #   none     no driver and no vendor file at all: fails in info with each backend's reason, fast
 #   deadline a 40 s deadline: the stages that cannot start in time are named as not started
 set -uo pipefail
@@ -75,7 +76,7 @@ run_case() {
 
 # shellcheck disable=SC2086 # the stages are words
 run_case driver 0 'every stage passed' ALIBI4J_DEVICE_ROOT="$with" ALIBI4J_EXPECT_DEVICE=pthread ALIBI4J_DEADLINE_S=2400 ALIBI4J_CAP_FACTOR=8 -- $stages
-run_case nvidia 1 "no device matching 'NVIDIA'.*is not 'NVIDIA'" ALIBI4J_DEVICE_ROOT="$with" -- smoke tests peer bench
+run_case nvidia 1 "no device matching 'NVIDIA'.*is not 'NVIDIA'" PATH=/usr/bin:/bin ALIBI4J_DEVICE_ROOT="$with" -- smoke tests peer bench
 run_case none 1 "no device matching 'NVIDIA'" ALIBI4J_DEVICE_ROOT="$without" -- smoke tests peer bench
 run_case deadline 1 'NOT STARTED' ALIBI4J_DEVICE_ROOT="$with" ALIBI4J_EXPECT_DEVICE=pthread ALIBI4J_DEADLINE_S=40 -- smoke tests bench
 if [ "$failures" -ne 0 ]; then
