@@ -134,7 +134,7 @@ sdk_home=$(ls -d "$here"/sdk/*/ | head -1)
 sdk_home=${sdk_home%/}
 export TORNADOVM_HOME=$sdk_home # the kernels' tests and the benchmark suite run TornadoVM only where it is set
 backends=()
-for t in "$here"/argfiles/*.template; do
+for t in "$here"/argfiles/*.template; do # opencl, then ptx
   [ -e "$t" ] || continue
   b=$(basename "$t" .template)
   sed "s#\${TORNADOVM_HOME}#$sdk_home#g" "$t" > "$here/argfiles/$b"
@@ -157,6 +157,7 @@ run_capped() {
   local t
   t=$(left)
   [ "$cap" -lt "$t" ] || cap=$t
+  [ "$cap" -ge 1 ] || cap=1 # (timeout 0 would mean no limit at all)
   timeout -k 10 "$cap" "$@"
   local status=$?
   [ $status -ne 124 ] && [ $status -ne 137 ] || echo "device-check: stopped by its time cap ($cap s)"
