@@ -44,6 +44,7 @@ for s in "$@"; do
 done
 [ ${#stages[@]} -gt 0 ] || stages=("${all[@]}")
 mkdir -p "$out" && out=$(cd "$out" && pwd)
+cd "$here" || exit 2 # what TornadoVM writes into its working folder (build logs) stays in the bundle's
 
 deadline=${ALIBI4J_DEADLINE_S:-480}
 cap_factor=${ALIBI4J_CAP_FACTOR:-1}
