@@ -3,7 +3,11 @@
 #
 #   scripts/bench.sh short   # the headline sizes, under 10 minutes on 2 cores
 #   scripts/bench.sh full    # every size: the real measurement
-#   scripts/bench.sh ci DIR  # one tiny CPU benchmark, results into DIR (what CI runs)
+#   scripts/bench.sh ci DIR  # tiny benchmarks (bias, attention), results into DIR (what CI runs)
+#   scripts/bench.sh attention bench/attention  # the attention benchmarks only, every shape
+#
+# The attention section quotes the PyTorch peer's figures from bench/pytorch-cpu.properties, written by
+#   python3 scripts/pytorch_peer.py --attention --out bench/pytorch-cpu
 #
 # Where TORNADOVM_HOME is set, the TornadoVM benchmarks run too (short and full modes).
 set -euo pipefail

@@ -12,16 +12,65 @@ copy bandwidth on buffers of the same size. Prints a Markdown table for bench/RE
 
 On CUDA the times are CUDA events around a batch of calls after warm-up; without CUDA (a check of
 the script, not a measurement) they are wall-clock times on the CPU.
+
+--attention: the attention peer on the CPU, HF BLOOM's attention (BloomAttention._merge_heads aside):
+`torch.baddbmm(alibi, q, k^T, beta=1, alpha=1/sqrt(d))`, the causal mask filled with -inf,
+`softmax(dtype=float32)`, `torch.bmm` with V; GQA by `repeat_interleave` of K and V over the query
+heads; float16 K and V widened to float32 first (torch on the CPU has no half baddbmm). The shapes are
+the benchmark suite's (bench AttentionShape): P1 causal 32 heads 2048 x 2048 d 128, P2 the same with 8
+KV heads, P3 symmetric 16 heads 512 x 512 d 64, D1 one decode step of 32 heads over 32768 keys d 128,
+D2 the same with 8 KV heads; each with float32 and float16 K/V. For the causal shapes the bias is
+BLOOM's `[T, 1, j]` alibi (`slope * key`: per query row it differs from ALiBi's `-slope * (q - key)` by a
+constant, which softmax ignores); for P3 it is x-transformers' symmetric `[T, i, j]` bias, computed once
+and reused, as its cache does. Times: median of --repeats calls after --warmups, torch.set_num_threads
+(--threads, default 2, as many as the Java backend's).
+
+    python3 scripts/pytorch_peer.py --attention --out bench/pytorch-cpu   # writes .md and .properties
+    python3 scripts/pytorch_peer.py --attention --check [--cli cli/target/alibi4j.jar]
+
+Debian's torch calls whatever libblas.so.3 the alternatives system selects (the reference BLAS was about
+20x slower than OpenBLAS here). --attention picks the BLAS for its own process only: it re-executes
+itself with LD_LIBRARY_PATH set to --blas (default /usr/lib/x86_64-linux-gnu/openblas-pthread, from
+`apt-get install libopenblas0-pthread`; `--blas system` leaves the alternatives' choice) and
+OPENBLAS_NUM_THREADS set to --threads, then prints the BLAS libraries the process actually mapped
+(/proc/self/maps) beside its figures.
+
+--check compares BLOOM's attention in torch, on small shapes (causal with i < j and with GQA,
+symmetric, float16 K/V), with a float64 NumPy reference of alibi4j's definition; with --cli JAR it also
+runs `java -jar JAR attention` (the CLI's .npy command) on the same inputs and compares its output.
 """
 import argparse
 import json
 import math
+import os
 import struct
 import sys
 import time
 
-import torch
-import torch.nn.functional as F
+OPENBLAS_PTHREAD = '/usr/lib/x86_64-linux-gnu/openblas-pthread'
+
+
+def _reexec_with_blas():
+    """--attention: re-run this script with the BLAS of --blas and --threads BLAS threads, for this process only."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument('--blas', default=OPENBLAS_PTHREAD)
+    pre.add_argument('--threads', type=int, default=2)
+    known, _ = pre.parse_known_args()
+    env = dict(os.environ, ALIBI4J_PEER_BLAS=known.blas)
+    if known.blas != 'system':
+        if not os.path.exists(os.path.join(known.blas, 'libblas.so.3')):
+            sys.exit(f'--blas {known.blas}: no libblas.so.3 there (apt-get install libopenblas0-pthread, or --blas system)')
+        env['LD_LIBRARY_PATH'] = known.blas + (':' + env['LD_LIBRARY_PATH'] if env.get('LD_LIBRARY_PATH') else '')
+    env.setdefault('OPENBLAS_NUM_THREADS', str(known.threads))
+    env.setdefault('OMP_NUM_THREADS', str(known.threads))
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+
+if __name__ == '__main__' and '--attention' in sys.argv and 'ALIBI4J_PEER_BLAS' not in os.environ:
+    _reexec_with_blas()
+
+import torch  # noqa: E402 (after the re-execution that chooses the BLAS)
+import torch.nn.functional as F  # noqa: E402
 
 
 def slopes(heads):
@@ -143,21 +192,268 @@ def compare(path, heads, device):
     return 0 if mismatches == 0 and len(actual) == len(expected['data']) else 1
 
 
+# name: (query heads T, key/value heads G, queries i, keys j, head dim d, causal); as bench AttentionShape
+ATTENTION_SHAPES = {
+    'P1': (32, 32, 2048, 2048, 128, True),
+    'P2': (32, 8, 2048, 2048, 128, True),
+    'P3': (16, 16, 512, 512, 64, False),
+    'D1': (32, 32, 1, 32768, 128, True),
+    'D2': (32, 8, 1, 32768, 128, True),
+}
+
+
+def loaded_blas():
+    """The BLAS and LAPACK libraries this process has mapped, from /proc/self/maps."""
+    names = set()
+    with open('/proc/self/maps') as maps:
+        for line in maps:
+            path = line.split()[-1]
+            base = os.path.basename(path)
+            if path.startswith('/') and any(key in base for key in ('blas', 'lapack', 'mkl', 'blis')):
+                names.add(os.path.realpath(path))
+    return sorted(names) or ['none mapped (torch has not called a BLAS yet, or links one statically)']
+
+
+class BloomAttention:
+    """HF BLOOM's attention arithmetic for one layer's Q, K and V, without the nn.Module."""
+
+    def __init__(self, heads, kv_heads, i, j, d, causal):
+        self.groups = heads // kv_heads
+        self.scale = 1.0 / math.sqrt(d)
+        m = slopes(heads).view(heads, 1, 1)
+        positions = torch.arange(j - i, j).view(1, i, 1)  # the i queries are the last i of the j keys
+        keys = torch.arange(j).view(1, 1, j)
+        if causal:
+            # build_alibi_tensor: slope * key position, [T, 1, j], broadcast over the queries
+            self.alibi = m * keys.float()
+            self.mask = (keys > positions) if i > 1 else None  # a decode step at j - 1 sees every key
+        else:
+            # x-transformers' symmetric bias, [T, i, j], built once (its cache)
+            self.alibi = -(keys - positions).abs().float() * m
+            self.mask = None
+
+    def __call__(self, q, k, v):
+        k = k.float()  # float16 caches: torch has no half baddbmm on the CPU
+        v = v.float()
+        if self.groups > 1:
+            k = k.repeat_interleave(self.groups, dim=0)
+            v = v.repeat_interleave(self.groups, dim=0)
+        scores = torch.baddbmm(self.alibi, q, k.transpose(1, 2), beta=1.0, alpha=self.scale)
+        if self.mask is not None:
+            scores = scores.masked_fill(self.mask, float('-inf'))
+        probs = F.softmax(scores, dim=-1, dtype=torch.float32)
+        return torch.bmm(probs, v)
+
+
+def attention_inputs(heads, kv_heads, i, j, d, kv_dtype, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    q = torch.rand(heads, i, d, generator=g) * 2 - 1
+    k = (torch.rand(kv_heads, j, d, generator=g) * 2 - 1).to(kv_dtype)
+    v = (torch.rand(kv_heads, j, d, generator=g) * 2 - 1).to(kv_dtype)
+    return q, k, v
+
+
+def median_ms(fn, warmups, repeats):
+    for _ in range(warmups):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1e3)
+    times.sort()
+    return times[len(times) // 2], times[0], times[-1]
+
+
+def load_average():
+    """The 1-minute load average: on a shared machine, how much else ran beside the peer."""
+    return os.getloadavg()[0]
+
+
+def measure_attention(names, warmups, repeats):
+    rows = []
+    for name in names:
+        heads, kv_heads, i, j, d, causal = ATTENTION_SHAPES[name]
+        for kv in ('F32', 'F16'):
+            q, k, v = attention_inputs(heads, kv_heads, i, j, d, torch.float32 if kv == 'F32' else torch.float16)
+            attention = BloomAttention(heads, kv_heads, i, j, d, causal)
+            with torch.inference_mode():
+                ms, low, high = median_ms(lambda: attention(q, k, v), warmups, repeats if i > 1 else 4 * repeats)
+            rows.append((name, kv, ms, low, high))
+            print(f'{name} {kv}: {ms:.2f} ms (min {low:.2f}, max {high:.2f})', file=sys.stderr, flush=True)
+            del q, k, v, attention
+    return rows
+
+
+def attention_markdown(rows, blas, threads, loads):
+    out = [f'PyTorch {torch_version()} on the CPU ({cpu_model()}, {os.cpu_count()} processors), {threads} threads '
+           f'(torch.set_num_threads, OPENBLAS_NUM_THREADS={os.environ.get("OPENBLAS_NUM_THREADS")}); '
+           f'HF BLOOM attention (baddbmm, softmax, bmm); median of the calls after warm-up; '
+           f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}; load average {loads[0]:.1f} before, {loads[1]:.1f} after.',
+           '', 'BLAS loaded: ' + ', '.join(f'`{b}`' for b in blas), '',
+           '| shape | K/V | median | min | max |', '|---|---|---|---|---|']
+    for name, kv, ms, low, high in rows:
+        out.append(f'| {name} | {kv} | {ms:.2f} ms | {low:.2f} ms | {high:.2f} ms |')
+    return '\n'.join(out) + '\n'
+
+
+def attention_properties(rows, blas, threads, loads):
+    lines = [f'torch={torch_version()}', f'blas={", ".join(blas)}', f'threads={threads}',
+             f'date={time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}', f'cpu={cpu_model()}',
+             f'load={loads[0]:.1f} before, {loads[1]:.1f} after']
+    lines += [f'{name}.{kv}.ms={ms:.4f}' for name, kv, ms, _, _ in rows]
+    return '\n'.join(lines) + '\n'
+
+
+def torch_version():
+    """torch.__version__, with the Debian package's version where dpkg knows it (Debian's torch says 1.13.0a0)."""
+    import subprocess
+    try:
+        deb = subprocess.run(['dpkg-query', '-W', '-f=${Version}', 'python3-torch'], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        deb = ''
+    return torch.__version__ + (f' (Debian python3-torch {deb})' if deb else '')
+
+
+def cpu_model():
+    try:
+        with open('/proc/cpuinfo') as f:
+            return next(l.split(':', 1)[1].strip() for l in f if l.startswith('model name'))
+    except (OSError, StopIteration):
+        return 'unknown CPU'
+
+
+def reference_attention(q, k, v, causal):
+    """alibi4j's definition in float64 NumPy: softmax(scale q k^T - slope |key - pos|, future keys masked) v."""
+    import numpy as np
+    q, k, v = (np.asarray(t.float().numpy(), dtype=np.float64) for t in (q, k, v))
+    heads, i, d = q.shape
+    kv_heads, j, _ = k.shape
+    m = np.asarray(slopes(heads).view(heads).numpy(), dtype=np.float64)
+    positions = np.arange(j - i, j).reshape(i, 1)
+    keys = np.arange(j).reshape(1, j)
+    out = np.zeros((heads, i, d))
+    for h in range(heads):
+        g = h // (heads // kv_heads)
+        s = q[h] @ k[g].T / math.sqrt(d) - m[h] * np.abs(keys - positions)
+        if causal:
+            s = np.where(keys > positions, -np.inf, s)
+        s = s - s.max(axis=1, keepdims=True)
+        p = np.exp(s)
+        out[h] = p @ v[g] / p.sum(axis=1, keepdims=True)
+    return out
+
+
+def run_cli(jar, q, k, v, causal):
+    """`java -jar JAR attention` on .npy files of q, k and v; None where the CLI cannot run it."""
+    import subprocess
+    import tempfile
+    import numpy as np
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {n: os.path.join(tmp, n + '.npy') for n in ('q', 'k', 'v', 'out')}
+        for n, t in (('q', q), ('k', k), ('v', v)):
+            np.save(paths[n], t.numpy())
+        java = os.path.join(os.environ['JAVA_HOME'], 'bin', 'java') if os.environ.get('JAVA_HOME') else 'java'
+        command = [java, '--add-modules', 'jdk.incubator.vector', '-jar', jar, 'attention',
+                   '--q', paths['q'], '--k', paths['k'], '--v', paths['v'], '--out', paths['out']] + (['--causal'] if causal else [])
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f'  alibi4j attention: exit {done.returncode}: {done.stderr.strip().splitlines()[-1:] or ""}', flush=True)
+            return None
+        return np.load(paths['out']).astype(np.float64)
+
+
+def check_attention(jar):
+    """BLOOM in torch (and alibi4j's CLI, given its jar) against the float64 reference on small shapes.
+
+    Returns the exit status and the lines it printed.
+    """
+    import numpy as np
+    printed = []
+
+    def say(text):
+        print(text, flush=True)
+        printed.append(text)
+
+    cases = [('causal, i < j, GQA 6/2', (6, 2, 13, 29, 16, True), torch.float32),
+             ('causal, i = j', (4, 4, 33, 33, 64, True), torch.float32),
+             ('symmetric', (4, 4, 20, 20, 32, False), torch.float32),
+             ('causal, float16 K/V, GQA 8/2', (8, 2, 17, 17, 32, True), torch.float16),
+             ('decode step, GQA 8/4', (8, 4, 1, 100, 64, True), torch.float32)]
+    worst = 0.0
+    for label, (heads, kv_heads, i, j, d, causal), dtype in cases:
+        q, k, v = attention_inputs(heads, kv_heads, i, j, d, dtype, seed=1)
+        expected = reference_attention(q, k, v, causal)
+        bloom = BloomAttention(heads, kv_heads, i, j, d, causal)(q, k, v).double().numpy()
+        torch_error = float(np.abs(bloom - expected).max())
+        line = f'{label} [{heads}/{kv_heads}, {i}, {j}, {d}]: torch max |error| {torch_error:.2e}'
+        worst = max(worst, torch_error)
+        if jar:
+            got = run_cli(jar, q, k, v, causal)
+            if got is not None:
+                cli_error = float(np.abs(got - expected).max())
+                worst = max(worst, cli_error)
+                line += f', alibi4j attention {cli_error:.2e}, alibi4j against torch {float(np.abs(got - bloom).max()):.2e}'
+            else:
+                worst = float('inf')
+        say(line)
+    if not jar:
+        say('(no --cli JAR: alibi4j itself not compared; build cli/ and pass --cli cli/target/alibi4j.jar)')
+    say(f'worst error against the float64 reference: {worst:.2e}')
+    return (0 if worst < 1e-4 else 1), printed
+
+
+def attention_main(args):
+    torch.set_num_threads(args.threads)
+    if args.check:
+        return check_attention(args.cli)[0]
+    checked = check_attention(args.cli)[1] if args.out else []  # the file's figures come with their check
+    names = args.attention_shapes or list(ATTENTION_SHAPES)
+    before = load_average()
+    rows = measure_attention(names, args.warmups if args.warmups is not None else 1, args.repeats)
+    loads = (before, load_average())
+    blas = loaded_blas()
+    md = attention_markdown(rows, blas, args.threads, loads)
+    print(md)
+    if args.out:
+        command = ' '.join(['python3', 'scripts/pytorch_peer.py'] + sys.argv[1:])
+        check = ('\n## Check\n\nBLOOM in torch' + (' and `alibi4j attention` (' + args.cli + ')' if args.cli else '')
+                 + ' against a float64 NumPy reference of alibi4j\'s definition, max |error|:\n\n'
+                 + ''.join(f'- {line}\n' for line in checked))
+        with open(args.out + '.md', 'w') as f:
+            f.write(f'# PyTorch peer: HF BLOOM attention on the CPU\n\nWritten by `{command}`.\n\n' + md + check)
+        with open(args.out + '.properties', 'w') as f:
+            f.write(attention_properties(rows, blas, args.threads, loads))
+        print(f'wrote {args.out}.md and {args.out}.properties')
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--shapes', nargs='+', type=parse_shape,
                         default=[(8, 1024, 1024), (32, 1024, 1024), (8, 2048, 2048), (32, 2048, 2048),
                                  (8, 4096, 4096), (32, 4096, 4096), (32, 1, 32768)],
                         help='heads x i x j, e.g. 32x4096x4096')
-    parser.add_argument('--warmups', type=int, default=5)
+    parser.add_argument('--warmups', type=int, help='calls before timing (default 5; 1 with --attention)')
     parser.add_argument('--calls', type=int, default=20)
+    parser.add_argument('--attention', action='store_true', help='the CPU attention peer (HF BLOOM), see above')
+    parser.add_argument('--attention-shapes', nargs='+', choices=list(ATTENTION_SHAPES), help='with --attention: a subset')
+    parser.add_argument('--repeats', type=int, default=5, help='with --attention: timed calls per shape (decode: 4x)')
+    parser.add_argument('--threads', type=int, default=2, help='with --attention: torch and BLAS threads')
+    parser.add_argument('--blas', default=OPENBLAS_PTHREAD, help='with --attention: a directory with libblas.so.3, or "system"')
+    parser.add_argument('--out', help='with --attention: write OUT.md and OUT.properties (e.g. bench/pytorch-cpu)')
+    parser.add_argument('--check', action='store_true', help='with --attention: compare with a float64 reference')
+    parser.add_argument('--cli', metavar='JAR', help='with --check: also compare `java -jar JAR attention`')
     parser.add_argument('--compare', metavar='JSON', help='a file from `alibi4j bias --format json` to bit-compare')
     parser.add_argument('--heads', type=int, help='with --compare: the biased heads (default: all of the shape\'s)')
     args = parser.parse_args()
+    if args.attention:
+        return attention_main(args)
     device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     if args.compare:
         return compare(args.compare, args.heads, device)
-    print(markdown(measure(args.shapes, device, Timer(device, args.warmups, args.calls)), device))
+    warmups = 5 if args.warmups is None else args.warmups
+    print(markdown(measure(args.shapes, device, Timer(device, warmups, args.calls)), device))
     return 0
 
 

@@ -163,10 +163,7 @@ public final class AlibiPositionalBias implements AutoCloseable {
 
         /** Heads in every tensor, {@code >= heads}; the extra ones carry no bias. Default: {@code heads}. */
         public Builder totalHeads(int totalHeads) {
-            if (totalHeads < heads) {
-                throw new IllegalArgumentException("totalHeads must be >= heads = " + heads + " (was " + totalHeads + ")");
-            }
-            this.totalHeads = totalHeads;
+            this.totalHeads = Arguments.totalHeads(totalHeads, heads);
             return this;
         }
 
@@ -179,11 +176,7 @@ public final class AlibiPositionalBias implements AutoCloseable {
 
         /** Slopes of the caller's, e.g. a tensor-parallel shard's; their count must equal {@code heads}. */
         public Builder slopes(AlibiSlopes slopes) {
-            if (slopes == null || slopes.count() != heads) {
-                throw new IllegalArgumentException("slopes must hold heads = " + heads + " slopes (was "
-                        + (slopes == null ? "null" : slopes.count()) + ")");
-            }
-            this.slopes = slopes;
+            this.slopes = Arguments.slopesFor(heads, slopes);
             return this;
         }
 

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -66,10 +67,25 @@ final class Report {
 
     private final List<Row> rows = new ArrayList<>();
     private final List<String> notRun;
+    private final Map<String, String> kernels;
+    private final Properties peer;
+    private final String peerSource;
 
     /** {@code notRun}: benchmarks that produced no result, each with what it needed. */
     Report(List<RunResult> results, List<String> notRun) {
+        this(results, notRun, Map.of(), null, "no file");
+    }
+
+    /**
+     * With what the attention section needs besides JMH's numbers: the kernels each fork recorded
+     * ({@link KernelLog}) and the PyTorch peer's figures ({@code peer}, read from {@code peerSource}; null
+     * where there are none).
+     */
+    Report(List<RunResult> results, List<String> notRun, Map<String, String> kernels, Properties peer, String peerSource) {
         this.notRun = List.copyOf(notRun);
+        this.kernels = Map.copyOf(kernels);
+        this.peer = peer;
+        this.peerSource = peerSource;
         for (RunResult r : results) {
             BenchmarkParams p = r.getParams();
             String[] name = p.getBenchmark().split("\\.");
@@ -127,6 +143,9 @@ final class Report {
         Map<String, List<Row>> byBenchmark = new LinkedHashMap<>();
         rows.forEach(r -> byBenchmark.computeIfAbsent(r.benchmark(), b -> new ArrayList<>()).add(r));
         for (Map.Entry<String, List<Row>> e : byBenchmark.entrySet()) {
+            if (AttentionReport.isAttention(e.getKey())) {
+                continue; // their own section, below
+            }
             md.append("\n## ").append(e.getKey()).append("\n\n");
             md.append("| parameters | method | time | GB/s written | vs baseline |\n|---|---|---|---|---|\n");
             for (Row row : e.getValue()) {
@@ -138,8 +157,16 @@ final class Report {
                 md.append(" |\n");
             }
         }
-        md.append("\n![bandwidth against size](bandwidth.png)\n");
+        new AttentionReport(rows, kernels, peer, peerSource).append(md);
+        if (hasChart()) {
+            md.append("\n![bandwidth against size](bandwidth.png)\n");
+        }
         return md.toString();
+    }
+
+    /** Whether any benchmark of the chart ran. */
+    boolean hasChart() {
+        return PANELS.stream().anyMatch(p -> rows.stream().anyMatch(r -> r.benchmark().equals(p.benchmark())));
     }
 
     /** One chart panel: a materialise benchmark's bandwidth against size, with its baseline. */
@@ -159,6 +186,9 @@ final class Report {
     void writeChart(Path png) throws IOException {
         List<Panel> measured = PANELS.stream()
                 .filter(p -> rows.stream().anyMatch(r -> r.benchmark().equals(p.benchmark()))).toList();
+        if (measured.isEmpty()) {
+            return; // an attention-only run: nothing to draw
+        }
         int width = 900;
         int panelHeight = 560;
         BufferedImage image = new BufferedImage(width, panelHeight * Math.max(1, measured.size()), BufferedImage.TYPE_INT_RGB);

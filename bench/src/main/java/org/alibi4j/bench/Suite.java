@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Properties;
 
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -23,20 +24,26 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <pre>
  * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite short bench   # under 10 minutes
  * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite full bench    # the real measurement
- * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite ci target/ci  # one tiny benchmark
+ * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite ci target/ci  # tiny benchmarks: under a minute
+ * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite attention bench/attention  # attention only
  * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite device out/bench  # TornadoVM rows only, short
  * </pre>
+ *
+ * The attention section quotes the PyTorch peer from {@code bench/pytorch-cpu.properties} (another file
+ * with {@code -Dalibi4j.bench.peer=PATH}), written by {@code scripts/pytorch_peer.py --attention --out bench/pytorch-cpu}.
  */
 public final class Suite {
 
     /** How long and how wide a run is. */
     enum Mode {
-        /** One CPU benchmark at the smallest size: proves the suite starts and finishes. */
+        /** One CPU benchmark at the smallest size and tiny attention shapes: proves the suite starts and finishes. */
         ci(1, 1, 200),
         /** The headline sizes, shortened: minutes. */
         short_(2, 3, 1000),
         /** Every size: the real measurement. */
         full(3, 5, 1000),
+        /** The attention benchmarks only, every shape, at full settings with 2-second iterations (calls take up to seconds). */
+        attention(3, 5, 2000),
         /** The short mode's TornadoVM rows alone, with short iterations: a GPU check within minutes. */
         device(1, 2, 300);
 
@@ -55,8 +62,9 @@ public final class Suite {
                 case "ci" -> ci;
                 case "short" -> short_;
                 case "full" -> full;
+                case "attention" -> attention;
                 case "device" -> device;
-                default -> throw new IllegalArgumentException("mode must be ci, short, full or device (was '" + s + "')");
+                default -> throw new IllegalArgumentException("mode must be ci, short, full, attention or device (was '" + s + "')");
             };
         }
     }
@@ -65,14 +73,19 @@ public final class Suite {
      * One JMH run: a benchmark class's simple name, whether its forked JVM runs TornadoVM (and so needs
      * the SDK's flags), and the parameter values to give it.
      */
-    private record Run(String benchmark, boolean tornado, String[][] params) {
+    private record Run(String benchmark, boolean tornado, String[][] params, String methods) {
         Run(Class<?> benchmark, String[][] params) {
-            this(benchmark.getSimpleName(), false, params);
+            this(benchmark.getSimpleName(), false, params, "");
+        }
+
+        /** Only the methods that {@code methods} (a regular expression) matches in full. */
+        Run(Class<?> benchmark, String[][] params, String methods) {
+            this(benchmark.getSimpleName(), false, params, "(" + methods + ")$");
         }
 
         /** A benchmark compiled only with the SDK (src/tornado), so named here rather than by class. */
         static Run onTornado(String benchmark, String[][] params) {
-            return new Run(benchmark, true, params);
+            return new Run(benchmark, true, params, "");
         }
     }
 
@@ -84,7 +97,7 @@ public final class Suite {
 
     public static void main(String[] args) throws RunnerException, IOException {
         if (args.length != 2) {
-            System.err.println("usage: Suite ci|short|full|device OUTPUT_DIR");
+            System.err.println("usage: Suite ci|short|full|attention|device OUTPUT_DIR");
             System.exit(2);
         }
         Mode mode = Mode.parse(args[0]);
@@ -103,10 +116,18 @@ public final class Suite {
             notRun.addAll(missing(run, ran));
             results.addAll(ran);
         }
-        Report report = new Report(results, notRun);
+        Path peerFile = Path.of(System.getProperty("alibi4j.bench.peer", "bench/pytorch-cpu.properties"));
+        Properties peer = null;
+        if (Files.exists(peerFile)) {
+            peer = new Properties();
+            try (var in = Files.newBufferedReader(peerFile)) {
+                peer.load(in);
+            }
+        }
+        Report report = new Report(results, notRun, KernelLog.readAndClear(), peer, peerFile.toString());
         Files.writeString(outDir.resolve("RESULTS.md"), report.markdown(mode.name().replace("_", ""), started));
         report.writeChart(outDir.resolve("bandwidth.png"));
-        System.out.println("wrote " + outDir.resolve("RESULTS.md") + " and " + outDir.resolve("bandwidth.png"));
+        System.out.println("wrote " + outDir.resolve("RESULTS.md") + (report.hasChart() ? " and " + outDir.resolve("bandwidth.png") : ""));
     }
 
     private static List<Run> runs(Mode mode) {
@@ -120,7 +141,7 @@ public final class Suite {
     private static List<Run> tornadoRuns(Mode mode) {
         String[][] cacheHit = {{"backend", "tornado"}, {"heads", "32"}, {"size", "2048"}};
         return switch (mode) {
-            case ci -> List.of();
+            case ci, attention -> List.of();
             case short_, device -> List.of(
                     Run.onTornado("TornadoMaterializeBenchmark", new String[][] {{"heads", "32"}, {"size", "512", "2048"}}),
                     Run.onTornado("TornadoDecodeRowBenchmark", new String[][] {{"heads", "32"}, {"keys", "32768"}}),
@@ -142,19 +163,33 @@ public final class Suite {
     private static List<Run> cpuRuns(Mode mode) {
         return switch (mode) {
             case device -> List.of();
-            case ci -> List.of(new Run(MaterializeBenchmark.class, new String[][] {{"heads", "8"}, {"size", "128"}}));
+            case ci -> List.of(new Run(MaterializeBenchmark.class, new String[][] {{"heads", "8"}, {"size", "128"}}),
+                    // the attention benchmarks start and finish, on shapes of milliseconds
+                    new Run(AttentionBenchmark.class, new String[][] {{"shape", "TINY"}, {"kv", "F16"}}),
+                    new Run(DecodeBenchmark.class, new String[][] {{"shape", "TINY"}, {"kv", "F16"}}));
             case short_ -> List.of(
                     new Run(MaterializeBenchmark.class, new String[][] {{"heads", "32"}, {"size", "512", "2048"}}),
                     new Run(DecodeRowBenchmark.class, new String[][] {{"heads", "32"}, {"keys", "32768"}}),
                     new Run(CacheHitBenchmark.class, new String[][] {{"heads", "32"}, {"size", "2048"}}),
-                    new Run(FusedAddBenchmark.class, new String[][] {{"heads", "32"}, {"size", "2048"}, {"form", "SYMMETRIC"}}));
+                    new Run(FusedAddBenchmark.class, new String[][] {{"heads", "32"}, {"size", "2048"}, {"form", "SYMMETRIC"}}),
+                    // the attention headline shapes and their targets' baselines; P2 and D2 (GQA) and the
+                    // plain-Java kernels (P1: 8 to 16 s a call) in full and attention modes
+                    new Run(AttentionBenchmark.class, new String[][] {{"shape", "P1", "P3"}, {"kv", "F32", "F16"}},
+                            "fused|materializeThenAttendBaseline|fmaPeakBaseline"),
+                    new Run(DecodeBenchmark.class, new String[][] {{"shape", "D1"}, {"kv", "F32", "F16"}},
+                            "fused|readBandwidthBaseline"));
             case full -> List.of(
                     // 32 x 8192 x 8192 is 2^31 floats, one more than a Java array holds
                     new Run(MaterializeBenchmark.class, new String[][] {{"heads", "8"}, {"size", "128", "512", "1024", "2048", "4096", "8192"}}),
                     new Run(MaterializeBenchmark.class, new String[][] {{"heads", "32"}, {"size", "128", "512", "1024", "2048", "4096"}}),
                     new Run(DecodeRowBenchmark.class, new String[][] {}),
                     new Run(CacheHitBenchmark.class, new String[][] {}),
-                    new Run(FusedAddBenchmark.class, new String[][] {}));
+                    new Run(FusedAddBenchmark.class, new String[][] {}),
+                    new Run(AttentionBenchmark.class, new String[][] {}),
+                    new Run(DecodeBenchmark.class, new String[][] {}));
+            case attention -> List.of(
+                    new Run(AttentionBenchmark.class, new String[][] {}),
+                    new Run(DecodeBenchmark.class, new String[][] {}));
         };
     }
 
@@ -191,7 +226,7 @@ public final class Suite {
 
     private static Collection<RunResult> run(Mode mode, Run run) throws RunnerException {
         ChainedOptionsBuilder options = new OptionsBuilder()
-                .include("\\." + run.benchmark() + "\\.")
+                .include("\\." + run.benchmark() + "\\." + run.methods())
                 .warmupIterations(mode.warmups)
                 .warmupTime(TimeValue.milliseconds(mode.iterationMillis))
                 .measurementIterations(mode.measurements)

@@ -14,6 +14,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "bias", mixinStandardHelpOptions = true, description = "Prints the [total-heads, i, j] ALiBi bias.")
 final class BiasCommand implements Callable<Integer> {
+    /** Columns are at least this wide (plus the space between them), wider where a value is longer. */
+    private static final int MIN_WIDTH = 10;
+
     @Spec
     CommandSpec spec;
 
@@ -41,17 +44,27 @@ final class BiasCommand implements Callable<Integer> {
             out.println("}");
             return 0;
         }
+        int headSize = model.i * rowLength;
         for (int h = 0; h < t; h++) {
             out.println("head " + h + (h < slopes.length ? " (slope " + slopes[h] + ")" : " (no bias)"));
+            int width = MIN_WIDTH; // one width per head, so its columns line up; a space between columns always
+            for (int n = h * headSize; n < (h + 1) * headSize; n++) {
+                width = Math.max(width, text(data[n]).length());
+            }
+            String column = " %" + width + "s";
             for (int q = 0; q < model.i; q++) {
                 StringBuilder row = new StringBuilder("  ");
-                int start = (h * model.i + q) * rowLength;
+                int start = h * headSize + q * rowLength;
                 for (int k = 0; k < rowLength; k++) {
-                    row.append(String.format("%11s", Json.number(data[start + k]).replace("Infinity", "inf")));
+                    row.append(String.format(column, text(data[start + k])));
                 }
                 out.println(row);
             }
         }
         return 0;
+    }
+
+    private static String text(float value) {
+        return Json.number(value).replace("Infinity", "inf");
     }
 }

@@ -10,7 +10,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code alibi4j}: slopes, bias tensors, backend information, a smoke test and heat maps.
+ * {@code alibi4j}: slopes, bias tensors, attention over .npy files, backend information, a smoke test and heat maps.
  *
  * <p>Exit codes: 0 success, 1 a smoke mismatch or an unexpected failure, 2 bad input. Errors are one
  * line on standard error, never a stack trace.
@@ -18,8 +18,9 @@ import picocli.CommandLine.Command;
 @Command(name = "alibi4j",
         mixinStandardHelpOptions = true,
         versionProvider = Main.VersionProvider.class,
-        description = "Exact ALiBi attention biases.",
-        subcommands = {SlopesCommand.class, BiasCommand.class, InfoCommand.class, SmokeCommand.class, RenderCommand.class})
+        description = "Exact ALiBi attention biases, and ALiBi attention with the bias fused in.",
+        subcommands = {SlopesCommand.class, BiasCommand.class, AttentionCommand.class, InfoCommand.class, SmokeCommand.class,
+                RenderCommand.class})
 public final class Main {
 
     /** Exit code of bad input. */

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 import org.alibi4j.AlibiBackend;
 import org.alibi4j.AlibiBackends;
@@ -16,6 +17,8 @@ import org.alibi4j.BiasCache;
 import org.alibi4j.BiasForm;
 import org.alibi4j.BiasSpec;
 import org.alibi4j.BiasTensor;
+import org.alibi4j.attention.AttentionBackend;
+import org.alibi4j.attention.AttentionBackends;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,8 +26,10 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * Runs every available backend through shapes that have broken ALiBi code before, checks each
- * element against {@link AlibiReference} bit for bit, and prints one row per case.
+ * Runs every available backend through shapes that have broken ALiBi code before and prints one row per
+ * case: each bias backend's tensors against {@link AlibiReference} bit for bit, then each attention
+ * backend's output against the float64 {@link org.alibi4j.attention.AttentionReference} within its bound
+ * ({@link AttentionSmoke}).
  */
 @Command(name = "smoke", mixinStandardHelpOptions = true,
         description = "Checks every available backend against the reference; exits 1 on any mismatch.")
@@ -32,7 +37,7 @@ final class SmokeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--backend", description = "Only this backend (default: every available one).")
+    @Option(names = "--backend", description = "Only this backend, bias or attention (default: every available one).")
     String only;
 
     /** One check: a name, the module's heads, and what to ask it. */
@@ -58,15 +63,37 @@ final class SmokeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        List<BackendStatus> bias = chosen(AlibiBackends.statuses());
+        List<BackendStatus> attention = chosen(AttentionBackends.statuses());
+        if (bias.isEmpty() && attention.isEmpty()) {
+            throw new IllegalArgumentException("--backend: unknown backend '" + only + "'; known: "
+                    + String.join(", ", Stream.concat(AlibiBackends.names().stream(), AttentionBackends.names().stream()).distinct().toList()));
+        }
+        int failures = 0;
+        if (!bias.isEmpty()) {
+            failures += biasCases(out, bias);
+        }
+        if (!attention.isEmpty()) {
+            if (!bias.isEmpty()) {
+                out.println();
+            }
+            failures += attentionCases(out, attention);
+        }
+        return failures == 0 ? 0 : 1;
+    }
+
+    /** The available backends, or the one named by {@code --backend} (available or not, so that smoke says why not). */
+    private List<BackendStatus> chosen(List<BackendStatus> statuses) {
         List<BackendStatus> backends = new ArrayList<>();
-        for (BackendStatus s : AlibiBackends.statuses()) {
+        for (BackendStatus s : statuses) {
             if (only == null ? s.available() : s.name().equals(only)) {
                 backends.add(s);
             }
         }
-        if (backends.isEmpty()) {
-            throw new IllegalArgumentException("--backend: unknown backend '" + only + "'; known: " + String.join(", ", AlibiBackends.names()));
-        }
+        return backends;
+    }
+
+    private static int biasCases(PrintWriter out, List<BackendStatus> backends) {
         String name = Columns.leftAligned("backend", backends.stream().map(BackendStatus::name).toList());
         String format = name + " %-34s %-26s %-16s %-12s %-11s %9s%n";
         out.printf(format, "backend", "device", "case", "shape", "max |error|", "mismatches", "time ms");
@@ -88,8 +115,46 @@ final class SmokeCommand implements Callable<Integer> {
                 }
             }
         }
-        out.println(failures == 0 ? "smoke: all cases bit-identical to the reference" : "smoke: " + failures + " case(s) FAILED");
-        return failures == 0 ? 0 : 1;
+        out.println(failures == 0 ? "smoke: all bias cases bit-identical to the reference" : "smoke: " + failures + " bias case(s) FAILED");
+        return failures;
+    }
+
+    private static int attentionCases(PrintWriter out, List<BackendStatus> backends) {
+        List<String[]> rows = new ArrayList<>(); // printed once all have run, so that the columns fit the devices' names
+        List<String> unavailable = new ArrayList<>();
+        int failures = 0;
+        double worst = 0;
+        for (BackendStatus status : backends) {
+            if (!status.available()) {
+                unavailable.add(status.name() + " unavailable: " + status.detail());
+                failures++;
+                continue;
+            }
+            try (AttentionBackend backend = AttentionBackends.open(status.name())) {
+                long seed = 1;
+                for (AttentionSmoke.Case c : AttentionSmoke.CASES) {
+                    AttentionSmoke.Result r = AttentionSmoke.run(backend, c, seed++);
+                    rows.add(new String[] {backend.name(), backend.device(), c.name(), c.shape(), String.format("%.3g", r.maxError()),
+                            String.format("%.4f", r.maxRatio()), r.passed() ? "0" : r.overBound() + " FAILED", String.format("%.2f", r.millis())});
+                    worst = Math.max(worst, r.maxRatio());
+                    if (!r.passed()) {
+                        failures++;
+                    }
+                }
+            }
+        }
+        String name = Columns.leftAligned("attention", rows.stream().map(row -> row[0]).toList());
+        String device = Columns.leftAligned("device", rows.stream().map(row -> row[1]).toList());
+        String format = name + " " + device + " %-30s %-24s %-11s %-11s %-10s %9s%n";
+        out.printf(format, "attention", "device", "case", "shape", "max |error|", "error/bound", "over bound", "time ms");
+        for (String[] row : rows) {
+            out.printf(format, (Object[]) row);
+        }
+        unavailable.forEach(out::println);
+        out.println(failures == 0
+                ? String.format("smoke: all attention cases within the float64 reference's bound (largest error %.4f of it)", worst)
+                : "smoke: " + failures + " attention case(s) FAILED");
+        return failures;
     }
 
     private record Result(String maxError, String verdict, double millis, boolean passed) {

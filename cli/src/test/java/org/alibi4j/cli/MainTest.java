@@ -51,10 +51,29 @@ class MainTest {
     }
 
     @Test
+    void biasAsTextKeepsASpaceBetweenLongValues() {
+        CliRun run = CliRun.of("bias", "--heads", "4", "--total-heads", "8", "-i", "3", "-j", "5");
+        assertEquals(0, run.exitCode(), run.err());
+        // this head's longest value, -0.01171875, sets its column width; 11 characters used to run together
+        assertTrue(run.out().contains("head 3 (slope 0.00390625)\n"
+                + "    -0.0078125 -0.00390625         0.0 -0.00390625  -0.0078125\n"
+                + "   -0.01171875  -0.0078125 -0.00390625         0.0 -0.00390625\n"), run.out());
+    }
+
+    @Test
     void infoListsTheCpuBackend() {
         CliRun run = CliRun.of("info");
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().matches("(?s)alibi4j \\S+\nJava .*cpu +0 +available +Java \\d+, \\d+ threads?\n.*"), run.out());
+    }
+
+    @Test
+    void infoListsTheAttentionBackendsAndTheCpuKernels() {
+        CliRun run = CliRun.of("info");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().matches("(?s).*\n\nattention backend +rank +status +device / reason\n"
+                + "cpu +0 +available +Java \\d+, \\d+ threads?, (Vector API \\d+-bit \\(\\d+ floats\\)"
+                + "|plain Java \\(pass '--add-modules jdk.incubator.vector' to the JVM to enable the Vector API kernels\\))\n"), run.out());
     }
 
     @ParameterizedTest
@@ -73,6 +92,7 @@ class MainTest {
             "bias --heads 2 -i 2 -j 2 --format xml           | Invalid value for option '--format': expected one of [text, json] (case-sensitive) but was 'xml'",
             "render --heads 2 -i 2 -j 2 --out /no/such/x.png | --out: directory /no/such does not exist",
             "smoke --backend nope                            | --backend: unknown backend 'nope'; known: cpu",
+            "attention --q q.npy                             | Missing required options: '--k=K.npy', '--v=V.npy', '--out=O.npy'",
     })
     void badInputIsOneLineNamingTheArgumentAndExitsTwo(String args, String message) {
         CliRun run = CliRun.of(args.strip().split(" +"));

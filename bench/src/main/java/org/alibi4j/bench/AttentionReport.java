@@ -1,0 +1,165 @@
+package org.alibi4j.bench;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeSet;
+
+/**
+ * The attention section of {@code RESULTS.md}: per shape and K/V precision, the fused time, its
+ * GFLOP/s (prefill) or GB/s read (decode) as a fraction of the same run's baseline (FMA peak, read
+ * bandwidth), its speed-up over materialise-then-attend and over the plain-Java kernels, and PyTorch's
+ * time (HF BLOOM's attention, from the file {@code scripts/pytorch_peer.py --attention --out} writes)
+ * with the speed-up over it. Every ratio is computed from rows of this run, except PyTorch's.
+ */
+final class AttentionReport {
+    static final String PREFILL = "AttentionBenchmark";
+    static final String DECODE = "DecodeBenchmark";
+
+    private final List<Report.Row> rows;
+    private final Map<String, String> kernels;
+    private final Properties peer;
+    private final String peerSource;
+
+    /** {@code peer}: the peer's properties ({@code P1.F32.ms=...}, {@code blas=...}), or null where there are none. */
+    AttentionReport(List<Report.Row> rows, Map<String, String> kernels, Properties peer, String peerSource) {
+        this.rows = rows;
+        this.kernels = kernels;
+        this.peer = peer;
+        this.peerSource = peerSource;
+    }
+
+    static boolean isAttention(String benchmark) {
+        return benchmark.equals(PREFILL) || benchmark.equals(DECODE);
+    }
+
+    void append(StringBuilder md) {
+        boolean prefill = rows.stream().anyMatch(r -> r.benchmark().equals(PREFILL));
+        boolean decode = rows.stream().anyMatch(r -> r.benchmark().equals(DECODE));
+        if (!prefill && !decode) {
+            return;
+        }
+        md.append("\n## Fused ALiBi attention on the CPU\n\n");
+        md.append("Each benchmark method runs in its own forked JVM (`--add-modules jdk.incubator.vector`), with the same "
+                + "threads (`threads` below) for the backend and every baseline. Kernels that ran: ");
+        md.append(kernelsText()).append(".\n\n");
+        md.append("The PyTorch peer: ").append(peerText()).append("\n");
+        if (prefill) {
+            prefillTable(md);
+        }
+        if (decode) {
+            decodeTable(md);
+        }
+    }
+
+    private String kernelsText() {
+        if (kernels.isEmpty()) {
+            return "not recorded (the forks' record, `KernelLog`, was not found)";
+        }
+        StringBuilder text = new StringBuilder();
+        new TreeSet<>(kernels.values()).forEach(k -> {
+            List<String> methods = kernels.entrySet().stream().filter(e -> e.getValue().equals(k))
+                    .map(e -> e.getKey().substring(e.getKey().lastIndexOf(' ') + 1)).distinct().sorted().toList();
+            text.append(text.isEmpty() ? "" : "; ").append("`").append(String.join("`, `", methods)).append("`: ").append(k);
+        });
+        return text.toString();
+    }
+
+    private String peerText() {
+        if (peer == null) {
+            return "no figures (" + peerSource + " not found; run `python3 scripts/pytorch_peer.py --attention --out bench/pytorch-cpu`).\n";
+        }
+        return "HF BLOOM's attention (`baddbmm`, softmax, `bmm`; GQA by `repeat_interleave`; half K/V widened first) in PyTorch "
+                + peer.getProperty("torch", "?") + " on the CPU, " + peer.getProperty("threads", "?") + " threads, measured "
+                + peer.getProperty("date", "?") + " (not in this run: from `" + peerSource + "`; load average "
+                + peer.getProperty("load", "?") + "), BLAS loaded: `" + peer.getProperty("blas", "?") + "`.\n";
+    }
+
+    private void prefillTable(StringBuilder md) {
+        md.append("\n### Prefill (`AttentionBenchmark`)\n\n");
+        md.append("GFLOP/s count `4 T i j d` FLOPs, halved for a causal mask. `of FMA peak`: fused GFLOP/s over those of "
+                + "`fmaPeakBaseline` (independent Vector API FMAs on registers, no loads, same threads; target >= 0.5 on P1). "
+                + "`vs materialise`: time of `materializeThenAttendBaseline` (bias, `[T, i, j]` scores, softmax, times V, in "
+                + "Vector API Java) over the fused time (target >= 2). `vs plain Java`: the same fused algorithm on the "
+                + "plain-Java kernels, over the fused time. `vs PyTorch`: PyTorch's time over the fused time (aim >= 2).\n\n");
+        md.append("| shape | K/V | threads | fused | GFLOP/s | FMA peak GFLOP/s | of FMA peak | materialise-then-attend | vs materialise "
+                + "| plain-Java kernels | vs plain Java | PyTorch | vs PyTorch |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Report.Row fused : rows(PREFILL, "fused")) {
+            AttentionShape shape = AttentionShape.prefill(fused.params().get("shape"));
+            int threads = Integer.parseInt(fused.params().get("threads"));
+            double gflops = shape.prefillFlops() / fused.seconds() / 1e9;
+            Optional<Report.Row> peak = same(fused, "fmaPeakBaseline");
+            Optional<Report.Row> materialized = same(fused, "materializeThenAttendBaseline");
+            Optional<Report.Row> plain = same(fused, "plainJava");
+            // a compile-time constant: FmaPeak itself (the Vector API) is never loaded in the host JVM
+            double peakFlops = (double) FmaPeak.FLOPS_PER_THREAD * threads;
+            Optional<Double> peakGflops = peak.map(p -> peakFlops / p.seconds() / 1e9);
+            md.append("| ").append(shape.name()).append(" (").append(shape.describe()).append(") | ")
+                    .append(fused.params().get("kv")).append(" | ").append(threads).append(" | ")
+                    .append(time(fused)).append(" | ").append(String.format("%.1f", gflops)).append(" | ")
+                    .append(peakGflops.map(g -> String.format("%.1f", g)).orElse("-")).append(" | ")
+                    .append(peakGflops.map(g -> String.format("%.2f", gflops / g)).orElse("-")).append(" | ")
+                    .append(materialized.map(AttentionReport::time).orElse("-")).append(" | ")
+                    .append(materialized.map(m -> ratio(m.seconds(), fused.seconds())).orElse("-")).append(" | ")
+                    .append(plain.map(AttentionReport::time).orElse("-")).append(" | ")
+                    .append(plain.map(p -> ratio(p.seconds(), fused.seconds())).orElse("-")).append(" | ");
+            appendPeer(md, fused);
+        }
+    }
+
+    private void decodeTable(StringBuilder md) {
+        md.append("\n### Decode (`DecodeBenchmark`)\n\n");
+        md.append("One step at the last position of a full cache. GB/s read count the K and V bytes the step reads, each "
+                + "key/value head once. `of read bandwidth`: fused GB/s over those of `readBandwidthBaseline` (a sum of as "
+                + "many bytes of floats with the same threads, Vector API, 8 accumulators; target >= 0.8 on D1). "
+                + "`vs plain Java` and `vs PyTorch` as for prefill.\n\n");
+        md.append("| shape | K/V | threads | fused | GB/s read | read-sum GB/s | of read bandwidth | plain-Java kernels | vs plain Java "
+                + "| PyTorch | vs PyTorch |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Report.Row fused : rows(DECODE, "fused")) {
+            AttentionShape shape = AttentionShape.decode(fused.params().get("shape"));
+            long bytes = shape.decodeBytes(fused.params().get("kv").equals("F16") ? 2 : 4);
+            double gbps = bytes / fused.seconds() / 1e9;
+            Optional<Double> readGbps = same(fused, "readBandwidthBaseline").map(b -> bytes / b.seconds() / 1e9);
+            Optional<Report.Row> plain = same(fused, "plainJava");
+            md.append("| ").append(shape.name()).append(" (").append(shape.describe()).append(") | ")
+                    .append(fused.params().get("kv")).append(" | ").append(fused.params().get("threads")).append(" | ")
+                    .append(time(fused)).append(" | ").append(String.format("%.1f", gbps)).append(" | ")
+                    .append(readGbps.map(g -> String.format("%.1f", g)).orElse("-")).append(" | ")
+                    .append(readGbps.map(g -> String.format("%.2f", gbps / g)).orElse("-")).append(" | ")
+                    .append(plain.map(AttentionReport::time).orElse("-")).append(" | ")
+                    .append(plain.map(p -> ratio(p.seconds(), fused.seconds())).orElse("-")).append(" | ");
+            appendPeer(md, fused);
+        }
+    }
+
+    private void appendPeer(StringBuilder md, Report.Row fused) {
+        String ms = peer == null ? null : peer.getProperty(fused.params().get("shape") + "." + fused.params().get("kv") + ".ms");
+        if (ms == null) {
+            md.append("- | - |\n");
+            return;
+        }
+        double seconds = Double.parseDouble(ms) / 1e3;
+        md.append(String.format("%.2f ms", seconds * 1e3)).append(" | ").append(ratio(seconds, fused.seconds())).append(" |\n");
+    }
+
+    private List<Report.Row> rows(String benchmark, String method) {
+        return rows.stream().filter(r -> r.benchmark().equals(benchmark) && r.method().equals(method)).toList();
+    }
+
+    /** The row of {@code method} with the same benchmark and parameters as {@code row}. */
+    private Optional<Report.Row> same(Report.Row row, String method) {
+        return rows.stream().filter(r -> r.benchmark().equals(row.benchmark()) && r.method().equals(method)
+                && r.params().equals(row.params())).findFirst();
+    }
+
+    private static String time(Report.Row row) {
+        return String.format("%.2f ± %.2f %s", row.score(), row.error(), row.unit().replace("/op", ""));
+    }
+
+    private static String ratio(double slower, double faster) {
+        return String.format("%.2fx", slower / faster);
+    }
+}

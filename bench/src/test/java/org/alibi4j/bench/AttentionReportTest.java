@@ -1,0 +1,60 @@
+package org.alibi4j.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import org.junit.jupiter.api.Test;
+
+/** The attention section's arithmetic: FLOPs, bytes, fractions and speed-ups from known times. */
+class AttentionReportTest {
+
+    private static Report.Row row(String benchmark, String method, String shape, String kv, double ms) {
+        return new Report.Row(benchmark, method, Map.of("shape", shape, "kv", kv, "threads", "2"), ms / 1e3, 0, ms, 0, "ms/op");
+    }
+
+    private static String line(String md, String start) {
+        return md.lines().filter(l -> l.startsWith(start)).findFirst().orElseThrow(() -> new AssertionError("no line " + start + " in\n" + md));
+    }
+
+    @Test
+    void prefillRowQuotesPeakMaterialiseAndPeer() {
+        // P1: 4 * 32 * 2048 * 2048 * 128 / 2 = 34.36 GFLOP; the probe does 2 * 3 * 2^32 = 25.77 GFLOP a call
+        List<Report.Row> rows = List.of(
+                row("AttentionBenchmark", "fused", "P1", "F32", 343.6),
+                row("AttentionBenchmark", "fmaPeakBaseline", "P1", "F32", 128.8),
+                row("AttentionBenchmark", "materializeThenAttendBaseline", "P1", "F32", 687.2),
+                row("AttentionBenchmark", "plainJava", "P1", "F32", 3436));
+        Properties peer = new Properties();
+        peer.setProperty("P1.F32.ms", "1374.4");
+        peer.setProperty("blas", "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so");
+        StringBuilder md = new StringBuilder();
+        new AttentionReport(rows, Map.of("AttentionBenchmark shape=P1 kv=F32 threads=2 fused", "Vector API 512-bit (16 floats)"),
+                peer, "bench/pytorch-cpu.properties").append(md);
+        String p1 = line(md.toString(), "| P1 ");
+        // fused 100.0 GFLOP/s against a peak of 200.1: 0.50; 2x materialise, 10x plain Java, 4x PyTorch
+        assertTrue(p1.contains("| 100.0 | 200.1 | 0.50 |"), p1);
+        assertTrue(p1.contains("| 2.00x |"), p1);
+        assertTrue(p1.contains("| 10.00x |"), p1);
+        assertTrue(p1.endsWith("| 1374.40 ms | 4.00x |"), p1);
+        assertTrue(md.toString().contains("`fused`: Vector API 512-bit (16 floats)"), md.toString());
+        assertTrue(md.toString().contains("libopenblasp-r0.3.21.so"), md.toString());
+    }
+
+    @Test
+    void decodeRowCountsEachKeyValueHeadOnceAndHalvesAsTwoBytes() {
+        // D2 with halves: 2 * 8 * 32768 * 128 * 2 bytes = 134.2 MB
+        List<Report.Row> rows = List.of(
+                row("DecodeBenchmark", "fused", "D2", "F16", 13.42),
+                row("DecodeBenchmark", "readBandwidthBaseline", "D2", "F16", 10.736));
+        StringBuilder md = new StringBuilder();
+        new AttentionReport(rows, Map.of(), null, "bench/pytorch-cpu.properties").append(md);
+        String d2 = line(md.toString(), "| D2 ");
+        assertTrue(d2.contains("| 10.0 | 12.5 | 0.80 |"), d2);
+        assertTrue(d2.endsWith("| - | - | - | - |"), d2); // no plain-Java row, no peer file
+        assertEquals(134_217_728L, AttentionShape.D2.decodeBytes(2));
+    }
+}

@@ -1,0 +1,148 @@
+package org.alibi4j.cli;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import org.alibi4j.AlibiSlopes;
+import org.alibi4j.BiasForm;
+import org.alibi4j.attention.AlibiAttention;
+import org.alibi4j.attention.AttentionBackend;
+import org.alibi4j.attention.AttentionReference;
+import org.alibi4j.attention.AttentionSpec;
+import org.alibi4j.attention.HeadTensor;
+
+/**
+ * The attention cases of {@code smoke}: shapes that break attention kernels (heads that are not a power of
+ * two, heads without bias, GQA and MQA, queries before the first key, one query, head dimensions that are
+ * not a multiple of a vector, halves, a decode step through a position-major cache), each run on a backend
+ * and checked element by element against {@link AttentionReference} within {@link AttentionReference#bound}.
+ */
+final class AttentionSmoke {
+    private AttentionSmoke() {
+    }
+
+    /**
+     * One check. {@code capacity > 0} makes it a decode step at position {@code j - 1} through position-major
+     * caches of {@code capacity} positions, the positions after it NaN (a step must not read them).
+     */
+    record Case(String name, int heads, int totalHeads, int kvHeads, int i, int j, int d, BiasForm form, boolean halves, int capacity) {
+        static Case prefill(String name, int heads, int totalHeads, int kvHeads, int i, int j, int d, BiasForm form, boolean halves) {
+            return new Case(name, heads, totalHeads, kvHeads, i, j, d, form, halves, 0);
+        }
+
+        static Case decode(String name, int heads, int totalHeads, int kvHeads, int position, int capacity, int d, boolean halves) {
+            return new Case(name, heads, totalHeads, kvHeads, 1, position + 1, d, BiasForm.CAUSAL, halves, capacity);
+        }
+
+        String shape() {
+            return capacity > 0
+                    ? "T" + totalHeads + " G" + kvHeads + " p" + (j - 1) + " d" + d
+                    : "T" + totalHeads + " G" + kvHeads + " i" + i + " j" + j + " d" + d;
+        }
+    }
+
+    static final List<Case> CASES = List.of(
+            Case.prefill("prefill, 12 of 16 heads", 12, 16, 16, 67, 67, 64, BiasForm.SYMMETRIC, false),
+            Case.prefill("prefill causal, 5 heads", 5, 5, 5, 130, 130, 32, BiasForm.CAUSAL, false),
+            Case.prefill("causal, 6 of 8 heads", 6, 8, 8, 48, 80, 64, BiasForm.CAUSAL, false),
+            Case.prefill("GQA 12 over 4, causal", 12, 12, 4, 33, 97, 64, BiasForm.CAUSAL, false),
+            Case.prefill("MQA 8 over 1", 8, 8, 1, 17, 50, 128, BiasForm.SYMMETRIC, false),
+            Case.prefill("i > j causal (zero rows)", 4, 4, 4, 9, 4, 16, BiasForm.CAUSAL, false),
+            Case.prefill("i > j", 3, 3, 3, 7, 3, 16, BiasForm.SYMMETRIC, false),
+            Case.prefill("i = 1, 20 heads over 4", 20, 20, 4, 1, 300, 64, BiasForm.SYMMETRIC, false),
+            Case.prefill("head dim 80, causal", 6, 6, 2, 40, 40, 80, BiasForm.CAUSAL, false),
+            Case.prefill("head dim 100", 3, 3, 3, 20, 45, 100, BiasForm.SYMMETRIC, false),
+            Case.prefill("f16 K/V, causal", 8, 8, 2, 64, 64, 64, BiasForm.CAUSAL, true),
+            Case.decode("decode, position-major cache", 32, 32, 8, 199, 256, 128, false),
+            Case.decode("decode, f16 position-major", 12, 16, 4, 999, 1024, 64, true));
+
+    /** What one case gave: the largest error, its largest ratio to the bound, the elements over it, the call's time. */
+    record Result(double maxError, double maxRatio, long overBound, double millis) {
+        boolean passed() {
+            return overBound == 0;
+        }
+    }
+
+    static Result run(AttentionBackend backend, Case c, long seed) {
+        AttentionSpec spec = new AttentionSpec(AlibiSlopes.forHeads(c.heads()), c.totalHeads(), c.kvHeads(), c.d(),
+                AttentionSpec.defaultScale(c.d()), c.form());
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] q = values(random, c.totalHeads() * c.i() * c.d(), 2);
+        HeadTensor query = HeadTensor.of(q, c.totalHeads(), c.i(), c.d());
+        float[] out = new float[q.length];
+        Arrays.fill(out, Float.NaN); // every element must be written
+        HeadTensor output = HeadTensor.of(out, c.totalHeads(), c.i(), c.d());
+        HeadTensor k;
+        HeadTensor v;
+        double[] expected;
+        double[] bound;
+        long start;
+        long end;
+        try (AlibiAttention attention = AlibiAttention.builder(c.heads()).totalHeads(c.totalHeads()).kvHeads(c.kvHeads())
+                .headDim(c.d()).form(c.form()).backend(backend).build()) {
+            if (c.capacity() > 0) {
+                int position = c.j() - 1;
+                k = cache(random, c, 2);
+                v = cache(random, c, 1);
+                start = System.nanoTime();
+                attention.decode(position, query, k, v, output);
+                end = System.nanoTime();
+                expected = AttentionReference.decode(spec, position, query, k, v);
+                bound = AttentionReference.decodeBound(spec, position, query, k, v);
+            } else {
+                k = dense(random, c, 2);
+                v = dense(random, c, 1);
+                start = System.nanoTime();
+                attention.prefill(query, k, v, output);
+                end = System.nanoTime();
+                expected = AttentionReference.prefill(spec, query, k, v);
+                bound = AttentionReference.bound(spec, query, k, v);
+            }
+        }
+        double maxError = 0;
+        double maxRatio = 0;
+        long over = 0;
+        for (int n = 0; n < expected.length; n++) {
+            double error = Math.abs(out[n] - expected[n]);
+            double limit = bound[n / c.d()];
+            if (!(error <= limit)) { // NaN too
+                over++;
+            }
+            maxError = Double.isNaN(error) ? Double.POSITIVE_INFINITY : Math.max(maxError, error);
+            maxRatio = Double.isNaN(error) ? Double.POSITIVE_INFINITY : Math.max(maxRatio, error / limit);
+        }
+        return new Result(maxError, maxRatio, over, (end - start) / 1e6);
+    }
+
+    private static HeadTensor dense(SplittableRandom random, Case c, double amplitude) {
+        float[] data = values(random, c.kvHeads() * c.j() * c.d(), amplitude);
+        return c.halves() ? HeadTensor.ofHalves(halves(data), c.kvHeads(), c.j(), c.d()) : HeadTensor.of(data, c.kvHeads(), c.j(), c.d());
+    }
+
+    /** A position-major {@code [capacity, G * d]} cache holding positions {@code 0 .. j - 1}, NaN after them. */
+    private static HeadTensor cache(SplittableRandom random, Case c, double amplitude) {
+        int filled = c.j() * c.kvHeads() * c.d();
+        float[] data = Arrays.copyOf(values(random, filled, amplitude), c.capacity() * c.kvHeads() * c.d());
+        Arrays.fill(data, filled, data.length, Float.NaN);
+        return c.halves()
+                ? HeadTensor.positionMajorHalves(halves(data), c.capacity(), c.kvHeads(), c.d())
+                : HeadTensor.positionMajor(data, c.capacity(), c.kvHeads(), c.d());
+    }
+
+    private static float[] values(SplittableRandom random, int n, double amplitude) {
+        float[] a = new float[n];
+        for (int x = 0; x < n; x++) {
+            a[x] = (float) random.nextDouble(-amplitude, amplitude);
+        }
+        return a;
+    }
+
+    private static short[] halves(float[] data) {
+        short[] h = new short[data.length];
+        for (int n = 0; n < data.length; n++) {
+            h[n] = Float.floatToFloat16(data[n]);
+        }
+        return h;
+    }
+}

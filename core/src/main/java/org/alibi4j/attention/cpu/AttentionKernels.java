@@ -1,0 +1,58 @@
+package org.alibi4j.attention.cpu;
+
+/**
+ * The inner loops of the CPU attention backend, over tiles in scratch arrays; {@link PrefillTile} and
+ * {@link DecodeSplit} drive them. Two implementations: {@link ScalarKernels} (plain Java, loops C2
+ * vectorises where it can) and {@code VectorKernels} (the Vector API, register-blocked), chosen once
+ * by {@link Vectorization}.
+ *
+ * <p>Prefill tiles are laid out with the queries as the fast dimension, so one vector holds one value
+ * of many queries: {@code qt[c * bq + r]} is element {@code c} of query {@code r}, the scores are
+ * {@code st[kk * bq + r]} and the output accumulators {@code ot[c * bq + r]}. Key and value rows are
+ * read in place ({@code k[kBase + kk * kStride + c]}) and broadcast.
+ *
+ * <p>Decode tiles hold one query per head: {@code qv[hh * d + c]}, scores {@code s[hh * bk + kk]},
+ * accumulators {@code o[hh * d + c]}.
+ */
+interface AttentionKernels {
+
+    /** What runs, for {@code info} and the log, e.g. {@code "Vector API, 512-bit"}. */
+    String describe();
+
+    /** Queries per prefill tile: a multiple of the vector length. */
+    int queryTile();
+
+    /** Keys per tile. */
+    int keyTile();
+
+    /** {@code st[kk * bq + r] = sum_c qt[c * bq + r] * k[kBase + kk * kStride + c]} for {@code kk < keys}. */
+    void scores(float[] qt, int bq, int d, float[] k, int kBase, int kStride, int keys, float[] st);
+
+    /**
+     * Turns the raw scores of a prefill tile into softmax weights in place, updating the running max
+     * {@code m} and sum {@code l} and leaving in {@code alpha} the factor that rescales what was
+     * accumulated before. Score {@code (kk, r)} becomes {@code s * scale + (0 - slope * |key - qpos[r]|)},
+     * {@code key = firstKey + kk}; where {@code masked}, keys after {@code qpos[r]} are {@code -inf}.
+     */
+    void softmax(float[] st, int bq, int keys, float scale, float slope, float firstKey, float[] qpos, boolean masked,
+                 float[] m, float[] l, float[] alpha);
+
+    /** {@code ot[c * bq + r] = ot[c * bq + r] * alpha[r] + sum_kk p[kk * bq + r] * v[vBase + kk * vStride + c]}. */
+    void accumulate(float[] p, int bq, int d, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot);
+
+    /** {@code s[hh * bk + kk] = sum_c qv[hh * d + c] * k[kBase + kk * kStride + c]} for {@code hh < heads, kk < keys}. */
+    void decodeScores(float[] qv, int heads, int d, float[] k, int kBase, int kStride, int keys, float[] s, int bk);
+
+    /**
+     * The decode counterpart of {@link #softmax} for head {@code hh}'s row {@code s[hh * bk ..]}: all keys
+     * are visible; updates {@code m[hh]}, {@code l[hh]} and sets {@code alpha[hh]}.
+     */
+    void decodeSoftmax(float[] s, int bk, int hh, int keys, float scale, float slope, float firstKey, float position,
+                       float[] m, float[] l, float[] alpha);
+
+    /** {@code dst[to + c] = Float.float16ToFloat(src[from + c])} for {@code c < n}, bit for bit. */
+    void widen(short[] src, int from, float[] dst, int to, int n);
+
+    /** {@code o[hh * d + c] = o[hh * d + c] * alpha[hh] + sum_kk p[hh * bk + kk] * v[vBase + kk * vStride + c]}. */
+    void decodeAccumulate(float[] p, int bk, int heads, int d, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] o);
+}

@@ -1,0 +1,181 @@
+package org.alibi4j.attention.cpu;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.alibi4j.attention.AttentionBackend;
+import org.alibi4j.attention.AttentionSpec;
+import org.alibi4j.attention.HeadTensor;
+
+/**
+ * Fused ALiBi attention in plain Java, multi-threaded: prefill in parallel over (query head, query
+ * tile), decode split over key chunks so that one query uses every core. The inner loops are
+ * {@link AttentionKernels}: the Vector API's where the JVM has the module, plain Java otherwise.
+ *
+ * <p>Memory beyond the inputs and the output is one {@link Scratch} per thread (a few tiles), reused
+ * from call to call, plus a decode step's partial results ({@code kvHeads x chunks x group x d} floats).
+ */
+public final class CpuAttentionBackend implements AttentionBackend {
+    public static final String NAME = "cpu";
+
+    /** Below this many multiply-adds a call runs on the calling thread. */
+    private static final long PARALLEL_THRESHOLD = 1 << 18;
+    /** A thread that is not the caller: a segment it cannot reach is confined to the caller's thread. */
+    private static final Thread ELSEWHERE = Thread.ofVirtual().unstarted(() -> { });
+
+    private final int threads;
+    private final ForkJoinPool pool;
+    private final AttentionKernels kernels;
+    private final ConcurrentLinkedQueue<Scratch> scratch = new ConcurrentLinkedQueue<>();
+    private volatile boolean closed;
+
+    /** One thread per available processor, the best kernels this JVM has. */
+    public CpuAttentionBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    public CpuAttentionBackend(int threads) {
+        this(threads, Vectorization.kernels());
+    }
+
+    CpuAttentionBackend(int threads, AttentionKernels kernels) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1 (was " + threads + ")");
+        }
+        this.threads = threads;
+        this.kernels = kernels;
+        this.pool = threads > 1 ? new ForkJoinPool(threads) : null;
+    }
+
+    /** A backend on the plain-Java kernels whatever the JVM offers: the baseline of the vector ones. */
+    public static CpuAttentionBackend plainJava(int threads) {
+        return new CpuAttentionBackend(threads, new ScalarKernels());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String device() {
+        return describe(threads, kernels);
+    }
+
+    /** E.g. {@code "Java 25, 2 threads, Vector API 512-bit (16 floats)"}. */
+    static String describe(int threads, AttentionKernels kernels) {
+        return "Java " + Runtime.version().feature() + ", " + threads + (threads == 1 ? " thread, " : " threads, ") + kernels.describe();
+    }
+
+    /** What the kernels are, e.g. {@code "Vector API 512-bit (16 floats)"} or {@code "plain Java"}. */
+    public String kernels() {
+        return kernels.describe();
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    @Override
+    public void prefill(AttentionSpec spec, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out) {
+        checkOpen();
+        if (q.rows() == 1) { // one query, the last of the keys: exactly a decode step
+            decode(spec, k.rows() - 1, q, k, v, out);
+            return;
+        }
+        int tiles = (q.rows() + kernels.queryTile() - 1) / kernels.queryTile();
+        int heads = spec.totalHeads();
+        long work = confined(q, k, v, out) ? 0 : (long) heads * q.rows() * k.rows() * spec.headDim();
+        // a head's tiles one after the other, so that its K and V stay in cache; within a head the last
+        // tiles, which see the most keys under a causal mask, first, so that the cheap ones end the call
+        parallel(heads * tiles, work, (item, s) -> PrefillTile.run(kernels, spec, q, k, v, out,
+                item / tiles, (tiles - 1 - item % tiles) * kernels.queryTile(), s));
+    }
+
+    @Override
+    public void decode(AttentionSpec spec, int position, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out) {
+        checkOpen();
+        DecodeSplit split = new DecodeSplit(spec, position, threads);
+        long work = confined(q, k, v, out) ? 0 : (long) spec.totalHeads() * (position + 1) * spec.headDim();
+        parallel(split.items(), work, (item, s) -> split.run(kernels, q, k, v, item, s));
+        Scratch s = take();
+        try {
+            s.row = Scratch.atLeast(s.row, spec.headDim());
+            split.merge(out, s.row);
+        } finally {
+            scratch.add(s);
+        }
+    }
+
+    /** Stops the threads (waiting for calls under way) and drops the scratch; later calls are refused. */
+    @Override
+    public void close() {
+        closed = true;
+        if (pool != null) {
+            pool.close();
+        }
+        scratch.clear();
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this attention backend is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "CpuAttentionBackend[" + device() + "]";
+    }
+
+    /** Whether a view is a segment of a confined arena, which only the calling thread may read. */
+    private static boolean confined(HeadTensor... views) {
+        for (HeadTensor view : views) {
+            if (view.segment() != null && !view.segment().isAccessibleBy(ELSEWHERE)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @FunctionalInterface
+    private interface Item {
+        void run(int item, Scratch s);
+    }
+
+    /** Runs items {@code [0, items)}, pulled one at a time by up to {@code threads} workers. */
+    private void parallel(int items, long work, Item body) {
+        int workers = pool == null || work < PARALLEL_THRESHOLD ? 1 : Math.min(threads, items);
+        AtomicInteger next = new AtomicInteger();
+        Runnable worker = () -> {
+            Scratch s = take();
+            try {
+                for (int item = next.getAndIncrement(); item < items; item = next.getAndIncrement()) {
+                    body.run(item, s);
+                }
+            } finally {
+                scratch.add(s);
+            }
+        };
+        if (workers == 1) {
+            worker.run();
+            return;
+        }
+        List<ForkJoinTask<?>> tasks = new ArrayList<>(workers);
+        for (int w = 0; w < workers; w++) {
+            tasks.add(pool.submit(worker));
+        }
+        for (ForkJoinTask<?> task : tasks) {
+            task.join(); // rethrows what a worker threw
+        }
+    }
+
+    private Scratch take() {
+        Scratch s = scratch.poll();
+        return s != null ? s : new Scratch();
+    }
+}

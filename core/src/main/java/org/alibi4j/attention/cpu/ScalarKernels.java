@@ -1,0 +1,160 @@
+package org.alibi4j.attention.cpu;
+
+import java.util.Arrays;
+
+/**
+ * The kernels in plain Java: used where the Vector API module is absent. The loops over the fast
+ * dimension of a tile are simple enough for C2 to vectorise; {@code exp} stays scalar.
+ */
+final class ScalarKernels implements AttentionKernels {
+
+    /**
+     * Softmax weights below e^-44 (about 2^-64 of the row's largest, which is 1) are taken as 0, as is a
+     * rescaling factor that small. Their sum over even 2^24 keys is below 2^-40 of the row's total, far
+     * under float's rounding, and it keeps subnormal numbers out of the multiply-adds (products of such
+     * weights and the values, rescaled accumulators), which x86 runs through slow microcode assists.
+     */
+    static final float NEGLIGIBLE = -44.0f;
+
+    private static final int QUERY_TILE = 16;
+    private static final int KEY_TILE = 64;
+
+    @Override
+    public String describe() {
+        return "plain Java";
+    }
+
+    @Override
+    public int queryTile() {
+        return QUERY_TILE;
+    }
+
+    @Override
+    public int keyTile() {
+        return KEY_TILE;
+    }
+
+    @Override
+    public void scores(float[] qt, int bq, int d, float[] k, int kBase, int kStride, int keys, float[] st) {
+        for (int kk = 0; kk < keys; kk++) {
+            int row = kk * bq;
+            Arrays.fill(st, row, row + bq, 0.0f);
+            int key = kBase + kk * kStride;
+            for (int c = 0; c < d; c++) {
+                float kc = k[key + c];
+                int col = c * bq;
+                for (int r = 0; r < bq; r++) {
+                    st[row + r] += qt[col + r] * kc;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void softmax(float[] st, int bq, int keys, float scale, float slope, float firstKey, float[] qpos, boolean masked,
+                        float[] m, float[] l, float[] alpha) {
+        for (int r = 0; r < bq; r++) {
+            float max = m[r];
+            for (int kk = 0; kk < keys; kk++) {
+                float key = firstKey + kk;
+                float s = masked && key > qpos[r]
+                        ? Float.NEGATIVE_INFINITY
+                        : st[kk * bq + r] * scale + (0.0f - slope * Math.abs(key - qpos[r]));
+                st[kk * bq + r] = s;
+                max = Math.max(max, s);
+            }
+            float safe = max == Float.NEGATIVE_INFINITY ? 0.0f : max; // no key seen yet: weights 0, not NaN
+            float sum = 0;
+            for (int kk = 0; kk < keys; kk++) {
+                float p = exp(st[kk * bq + r] - safe);
+                st[kk * bq + r] = p;
+                sum += p;
+            }
+            alpha[r] = exp(m[r] - safe);
+            l[r] = l[r] * alpha[r] + sum;
+            m[r] = max;
+        }
+    }
+
+    @Override
+    public void accumulate(float[] p, int bq, int d, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot) {
+        for (int c = 0; c < d; c++) {
+            int col = c * bq;
+            for (int r = 0; r < bq; r++) {
+                ot[col + r] *= alpha[r];
+            }
+            for (int kk = 0; kk < keys; kk++) {
+                float vc = v[vBase + kk * vStride + c];
+                int row = kk * bq;
+                for (int r = 0; r < bq; r++) {
+                    ot[col + r] += p[row + r] * vc;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void decodeScores(float[] qv, int heads, int d, float[] k, int kBase, int kStride, int keys, float[] s, int bk) {
+        for (int hh = 0; hh < heads; hh++) {
+            for (int kk = 0; kk < keys; kk++) {
+                int key = kBase + kk * kStride;
+                float dot = 0;
+                for (int c = 0; c < d; c++) {
+                    dot += qv[hh * d + c] * k[key + c];
+                }
+                s[hh * bk + kk] = dot;
+            }
+        }
+    }
+
+    @Override
+    public void decodeSoftmax(float[] s, int bk, int hh, int keys, float scale, float slope, float firstKey, float position,
+                              float[] m, float[] l, float[] alpha) {
+        int row = hh * bk;
+        float max = m[hh];
+        for (int kk = 0; kk < keys; kk++) {
+            float score = s[row + kk] * scale + (0.0f - slope * Math.abs(firstKey + kk - position));
+            s[row + kk] = score;
+            max = Math.max(max, score);
+        }
+        float sum = 0;
+        for (int kk = 0; kk < keys; kk++) {
+            float p = exp(s[row + kk] - max);
+            s[row + kk] = p;
+            sum += p;
+        }
+        alpha[hh] = exp(m[hh] - max);
+        l[hh] = l[hh] * alpha[hh] + sum;
+        m[hh] = max;
+    }
+
+    @Override
+    public void decodeAccumulate(float[] p, int bk, int heads, int d, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] o) {
+        for (int hh = 0; hh < heads; hh++) {
+            int acc = hh * d;
+            for (int c = 0; c < d; c++) {
+                o[acc + c] *= alpha[hh];
+            }
+            for (int kk = 0; kk < keys; kk++) {
+                float weight = p[hh * bk + kk];
+                int row = vBase + kk * vStride;
+                for (int c = 0; c < d; c++) {
+                    o[acc + c] += weight * v[row + c];
+                }
+            }
+        }
+    }
+
+    /** A small loop of its own, which C2 vectorises (in a larger method it did not). */
+    @Override
+    public void widen(short[] src, int from, float[] dst, int to, int n) {
+        for (int c = 0; c < n; c++) {
+            dst[to + c] = Float.float16ToFloat(src[from + c]);
+        }
+    }
+
+    /** e^x for softmax's {@code x <= 0}, 0 below {@link #NEGLIGIBLE}. */
+    static float exp(float x) {
+        return x < NEGLIGIBLE ? 0.0f : (float) Math.exp(x);
+    }
+}

@@ -1,0 +1,739 @@
+package org.alibi4j.attention.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The kernels on the Vector API, at the JVM's preferred width (chosen at run time: 512-bit on AVX-512,
+ * 256-bit on AVX2). Loaded only by {@link Vectorization}, and only where the module is present.
+ *
+ * <p>Prefill is a register-blocking problem: each micro-kernel keeps a block of 2 query vectors by 6
+ * keys (or 6 head elements) of accumulators in registers, 12 in all, and per step loads 2 query vectors
+ * and broadcasts 6 key (value) elements, so every load feeds 1.5 fused multiply-adds. 12 accumulators
+ * and 3 operands fit AVX2's 16 registers as well as AVX-512's 32.
+ *
+ * <p>Results are deterministic: the same inputs give the same bits on every call, whether the JIT has
+ * compiled the kernels yet or not. Hence {@link #exp} of its own (the API's exponential is a different
+ * function in the interpreter and in C2's intrinsic) and {@link #sum} in a fixed order (the API leaves
+ * the order of a float {@code reduceLanes(ADD)} open).
+ */
+final class VectorKernels implements AttentionKernels {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int L = SPECIES.length();
+    /**
+     * 512-bit vectors come with 32 registers (AVX-512): room for blocks of 4 query vectors by 6, 24
+     * accumulators. Narrower ones get 2 by 6, 12 accumulators, which AVX2's 16 registers hold.
+     */
+    private static final boolean WIDE = SPECIES.vectorBitSize() >= 512;
+    private static final int QUERY_TILE = (WIDE ? 4 : 2) * L;
+    private static final int KEY_TILE = 48;
+    /** Keys (prefill scores) or head elements (prefill accumulate) per micro-kernel block. */
+    private static final int BLOCK = 6;
+    private static final float[] IOTA = iota();
+    /** For each halving step of {@link #sum}, the shuffle that brings lane {@code n + width} to lane {@code n}. */
+    private static final VectorShuffle<Float>[] HALVES = halves();
+
+    VectorKernels() {
+        if (L < 4) {
+            throw new IllegalStateException("the Vector API's preferred species holds " + L + " floats; the plain-Java kernels are faster");
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "Vector API " + SPECIES.vectorBitSize() + "-bit (" + L + " floats)";
+    }
+
+    @Override
+    public int queryTile() {
+        return QUERY_TILE;
+    }
+
+    @Override
+    public int keyTile() {
+        return KEY_TILE;
+    }
+
+    @Override
+    public void scores(float[] qt, int bq, int d, float[] k, int kBase, int kStride, int keys, float[] st) {
+        int kk = 0;
+        for (; kk + BLOCK <= keys; kk += BLOCK) {
+            if (WIDE) {
+                scores4x6(qt, bq, d, k, kBase + kk * kStride, kStride, st, kk * bq);
+            } else {
+                scores2x6(qt, bq, d, k, kBase + kk * kStride, kStride, st, kk * bq);
+            }
+        }
+        // the rest in pairs, so that even they keep several independent chains of fmas going
+        for (; kk + 2 <= keys; kk += 2) {
+            if (WIDE) {
+                scores4x2(qt, bq, d, k, kBase + kk * kStride, kStride, st, kk * bq);
+            } else {
+                scores2x2(qt, bq, d, k, kBase + kk * kStride, kStride, st, kk * bq);
+            }
+        }
+        for (; kk < keys; kk++) {
+            int key = kBase + kk * kStride;
+            for (int r = 0; r < bq; r += L) {
+                FloatVector a = FloatVector.zero(SPECIES);
+                for (int c = 0; c < d; c++) {
+                    a = FloatVector.fromArray(SPECIES, qt, c * bq + r).fma(FloatVector.broadcast(SPECIES, k[key + c]), a);
+                }
+                a.intoArray(st, kk * bq + r);
+            }
+        }
+    }
+
+    /** Scores of keys {@code [kk, kk + 6)}: 2 query vectors by 6 keys of accumulators. */
+    private static void scores2x6(float[] qt, int bq, int d, float[] k, int k0, int kStride, float[] st, int row) {
+        int k1 = k0 + kStride, k2 = k1 + kStride, k3 = k2 + kStride, k4 = k3 + kStride, k5 = k4 + kStride;
+        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+        for (int c = 0; c < d; c++) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, qt, c * bq);
+            FloatVector q1 = FloatVector.fromArray(SPECIES, qt, c * bq + L);
+            FloatVector b = FloatVector.broadcast(SPECIES, k[k0 + c]);
+            a00 = q0.fma(b, a00);
+            a01 = q1.fma(b, a01);
+            b = FloatVector.broadcast(SPECIES, k[k1 + c]);
+            a10 = q0.fma(b, a10);
+            a11 = q1.fma(b, a11);
+            b = FloatVector.broadcast(SPECIES, k[k2 + c]);
+            a20 = q0.fma(b, a20);
+            a21 = q1.fma(b, a21);
+            b = FloatVector.broadcast(SPECIES, k[k3 + c]);
+            a30 = q0.fma(b, a30);
+            a31 = q1.fma(b, a31);
+            b = FloatVector.broadcast(SPECIES, k[k4 + c]);
+            a40 = q0.fma(b, a40);
+            a41 = q1.fma(b, a41);
+            b = FloatVector.broadcast(SPECIES, k[k5 + c]);
+            a50 = q0.fma(b, a50);
+            a51 = q1.fma(b, a51);
+        }
+        a00.intoArray(st, row);
+        a01.intoArray(st, row + L);
+        a10.intoArray(st, row + bq);
+        a11.intoArray(st, row + bq + L);
+        a20.intoArray(st, row + 2 * bq);
+        a21.intoArray(st, row + 2 * bq + L);
+        a30.intoArray(st, row + 3 * bq);
+        a31.intoArray(st, row + 3 * bq + L);
+        a40.intoArray(st, row + 4 * bq);
+        a41.intoArray(st, row + 4 * bq + L);
+        a50.intoArray(st, row + 5 * bq);
+        a51.intoArray(st, row + 5 * bq + L);
+    }
+
+    /** Scores of keys {@code [kk, kk + 6)}: 4 query vectors by 6 keys of accumulators. */
+    private static void scores4x6(float[] qt, int bq, int d, float[] k, int k0, int kStride, float[] st, int row) {
+        int k1 = k0 + kStride, k2 = k1 + kStride, k3 = k2 + kStride, k4 = k3 + kStride, k5 = k4 + kStride;
+        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00, a40 = a00, a41 = a00, a42 = a00, a43 = a00, a50 = a00, a51 = a00, a52 = a00, a53 = a00;
+        for (int c = 0; c < d; c++) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, qt, c * bq);
+            FloatVector q1 = FloatVector.fromArray(SPECIES, qt, c * bq + L);
+            FloatVector q2 = FloatVector.fromArray(SPECIES, qt, c * bq + 2 * L);
+            FloatVector q3 = FloatVector.fromArray(SPECIES, qt, c * bq + 3 * L);
+            FloatVector b = FloatVector.broadcast(SPECIES, k[k0 + c]);
+            a00 = q0.fma(b, a00);
+            a01 = q1.fma(b, a01);
+            a02 = q2.fma(b, a02);
+            a03 = q3.fma(b, a03);
+            b = FloatVector.broadcast(SPECIES, k[k1 + c]);
+            a10 = q0.fma(b, a10);
+            a11 = q1.fma(b, a11);
+            a12 = q2.fma(b, a12);
+            a13 = q3.fma(b, a13);
+            b = FloatVector.broadcast(SPECIES, k[k2 + c]);
+            a20 = q0.fma(b, a20);
+            a21 = q1.fma(b, a21);
+            a22 = q2.fma(b, a22);
+            a23 = q3.fma(b, a23);
+            b = FloatVector.broadcast(SPECIES, k[k3 + c]);
+            a30 = q0.fma(b, a30);
+            a31 = q1.fma(b, a31);
+            a32 = q2.fma(b, a32);
+            a33 = q3.fma(b, a33);
+            b = FloatVector.broadcast(SPECIES, k[k4 + c]);
+            a40 = q0.fma(b, a40);
+            a41 = q1.fma(b, a41);
+            a42 = q2.fma(b, a42);
+            a43 = q3.fma(b, a43);
+            b = FloatVector.broadcast(SPECIES, k[k5 + c]);
+            a50 = q0.fma(b, a50);
+            a51 = q1.fma(b, a51);
+            a52 = q2.fma(b, a52);
+            a53 = q3.fma(b, a53);
+        }
+        a00.intoArray(st, row);
+        a01.intoArray(st, row + L);
+        a02.intoArray(st, row + 2 * L);
+        a03.intoArray(st, row + 3 * L);
+        a10.intoArray(st, row + bq);
+        a11.intoArray(st, row + bq + L);
+        a12.intoArray(st, row + bq + 2 * L);
+        a13.intoArray(st, row + bq + 3 * L);
+        a20.intoArray(st, row + 2 * bq);
+        a21.intoArray(st, row + 2 * bq + L);
+        a22.intoArray(st, row + 2 * bq + 2 * L);
+        a23.intoArray(st, row + 2 * bq + 3 * L);
+        a30.intoArray(st, row + 3 * bq);
+        a31.intoArray(st, row + 3 * bq + L);
+        a32.intoArray(st, row + 3 * bq + 2 * L);
+        a33.intoArray(st, row + 3 * bq + 3 * L);
+        a40.intoArray(st, row + 4 * bq);
+        a41.intoArray(st, row + 4 * bq + L);
+        a42.intoArray(st, row + 4 * bq + 2 * L);
+        a43.intoArray(st, row + 4 * bq + 3 * L);
+        a50.intoArray(st, row + 5 * bq);
+        a51.intoArray(st, row + 5 * bq + L);
+        a52.intoArray(st, row + 5 * bq + 2 * L);
+        a53.intoArray(st, row + 5 * bq + 3 * L);
+    }
+
+    /** Scores of keys {@code [kk, kk + 2)}: 2 query vectors by 2 keys of accumulators. */
+    private static void scores2x2(float[] qt, int bq, int d, float[] k, int k0, int kStride, float[] st, int row) {
+        int k1 = k0 + kStride;
+        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00;
+        for (int c = 0; c < d; c++) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, qt, c * bq);
+            FloatVector q1 = FloatVector.fromArray(SPECIES, qt, c * bq + L);
+            FloatVector b = FloatVector.broadcast(SPECIES, k[k0 + c]);
+            a00 = q0.fma(b, a00);
+            a01 = q1.fma(b, a01);
+            b = FloatVector.broadcast(SPECIES, k[k1 + c]);
+            a10 = q0.fma(b, a10);
+            a11 = q1.fma(b, a11);
+        }
+        a00.intoArray(st, row);
+        a01.intoArray(st, row + L);
+        a10.intoArray(st, row + bq);
+        a11.intoArray(st, row + bq + L);
+    }
+
+    /** Scores of keys {@code [kk, kk + 2)}: 4 query vectors by 2 keys of accumulators. */
+    private static void scores4x2(float[] qt, int bq, int d, float[] k, int k0, int kStride, float[] st, int row) {
+        int k1 = k0 + kStride;
+        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        for (int c = 0; c < d; c++) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, qt, c * bq);
+            FloatVector q1 = FloatVector.fromArray(SPECIES, qt, c * bq + L);
+            FloatVector q2 = FloatVector.fromArray(SPECIES, qt, c * bq + 2 * L);
+            FloatVector q3 = FloatVector.fromArray(SPECIES, qt, c * bq + 3 * L);
+            FloatVector b = FloatVector.broadcast(SPECIES, k[k0 + c]);
+            a00 = q0.fma(b, a00);
+            a01 = q1.fma(b, a01);
+            a02 = q2.fma(b, a02);
+            a03 = q3.fma(b, a03);
+            b = FloatVector.broadcast(SPECIES, k[k1 + c]);
+            a10 = q0.fma(b, a10);
+            a11 = q1.fma(b, a11);
+            a12 = q2.fma(b, a12);
+            a13 = q3.fma(b, a13);
+        }
+        a00.intoArray(st, row);
+        a01.intoArray(st, row + L);
+        a02.intoArray(st, row + 2 * L);
+        a03.intoArray(st, row + 3 * L);
+        a10.intoArray(st, row + bq);
+        a11.intoArray(st, row + bq + L);
+        a12.intoArray(st, row + bq + 2 * L);
+        a13.intoArray(st, row + bq + 3 * L);
+    }
+
+    @Override
+    public void softmax(float[] st, int bq, int keys, float scale, float slope, float firstKey, float[] qpos, boolean masked,
+                        float[] m, float[] l, float[] alpha) {
+        FloatVector minusInfinity = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+        FloatVector zero = FloatVector.zero(SPECIES);
+        for (int r = 0; r < bq; r += L) {
+            FloatVector position = FloatVector.fromArray(SPECIES, qpos, r);
+            FloatVector max = FloatVector.fromArray(SPECIES, m, r);
+            for (int kk = 0; kk < keys; kk++) {
+                FloatVector key = FloatVector.broadcast(SPECIES, firstKey + kk);
+                // the bias as forward computes it: 0 - slope * |key - qpos|, exact in float below 2^24
+                FloatVector bias = zero.sub(key.sub(position).abs().mul(slope));
+                FloatVector s = FloatVector.fromArray(SPECIES, st, kk * bq + r).mul(scale).add(bias);
+                if (masked) {
+                    s = s.blend(minusInfinity, key.compare(VectorOperators.GT, position));
+                }
+                s.intoArray(st, kk * bq + r);
+                max = max.max(s);
+            }
+            // a query that has seen no key yet keeps weight 0 rather than exp(-inf + inf) = NaN
+            FloatVector safe = max.blend(zero, max.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
+            FloatVector sum = zero;
+            for (int kk = 0; kk < keys; kk++) {
+                FloatVector p = exp(FloatVector.fromArray(SPECIES, st, kk * bq + r).sub(safe));
+                p.intoArray(st, kk * bq + r);
+                sum = sum.add(p);
+            }
+            FloatVector a = exp(FloatVector.fromArray(SPECIES, m, r).sub(safe));
+            a.intoArray(alpha, r);
+            FloatVector.fromArray(SPECIES, l, r).fma(a, sum).intoArray(l, r);
+            max.intoArray(m, r);
+        }
+    }
+
+    @Override
+    public void accumulate(float[] p, int bq, int d, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot) {
+        int c = 0;
+        for (; c + BLOCK <= d; c += BLOCK) {
+            if (WIDE) {
+                accumulate4x6(p, bq, v, vBase, vStride, keys, alpha, ot, c);
+            } else {
+                accumulate2x6(p, bq, v, vBase, vStride, keys, alpha, ot, c);
+            }
+        }
+        // the rest in pairs (d = 128 leaves 2): one element at a time waits on each fma in turn
+        for (; c + 2 <= d; c += 2) {
+            if (WIDE) {
+                accumulate4x2(p, bq, v, vBase, vStride, keys, alpha, ot, c);
+            } else {
+                accumulate2x2(p, bq, v, vBase, vStride, keys, alpha, ot, c);
+            }
+        }
+        for (; c < d; c++) {
+            for (int r = 0; r < bq; r += L) {
+                FloatVector a = FloatVector.fromArray(SPECIES, ot, c * bq + r).mul(FloatVector.fromArray(SPECIES, alpha, r));
+                for (int kk = 0; kk < keys; kk++) {
+                    a = FloatVector.fromArray(SPECIES, p, kk * bq + r).fma(FloatVector.broadcast(SPECIES, v[vBase + kk * vStride + c]), a);
+                }
+                a.intoArray(ot, c * bq + r);
+            }
+        }
+    }
+
+    /** Output elements {@code [c, c + 6)} of the tile's queries: 2 query vectors by 6 elements of accumulators. */
+    private static void accumulate2x6(float[] p, int bq, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot, int c) {
+        FloatVector alpha0 = FloatVector.fromArray(SPECIES, alpha, 0);
+        FloatVector alpha1 = FloatVector.fromArray(SPECIES, alpha, L);
+        int o0 = c * bq, o1 = o0 + bq, o2 = o1 + bq, o3 = o2 + bq, o4 = o3 + bq, o5 = o4 + bq;
+        FloatVector a00 = FloatVector.fromArray(SPECIES, ot, o0).mul(alpha0);
+        FloatVector a01 = FloatVector.fromArray(SPECIES, ot, o0 + L).mul(alpha1);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, ot, o1).mul(alpha0);
+        FloatVector a11 = FloatVector.fromArray(SPECIES, ot, o1 + L).mul(alpha1);
+        FloatVector a20 = FloatVector.fromArray(SPECIES, ot, o2).mul(alpha0);
+        FloatVector a21 = FloatVector.fromArray(SPECIES, ot, o2 + L).mul(alpha1);
+        FloatVector a30 = FloatVector.fromArray(SPECIES, ot, o3).mul(alpha0);
+        FloatVector a31 = FloatVector.fromArray(SPECIES, ot, o3 + L).mul(alpha1);
+        FloatVector a40 = FloatVector.fromArray(SPECIES, ot, o4).mul(alpha0);
+        FloatVector a41 = FloatVector.fromArray(SPECIES, ot, o4 + L).mul(alpha1);
+        FloatVector a50 = FloatVector.fromArray(SPECIES, ot, o5).mul(alpha0);
+        FloatVector a51 = FloatVector.fromArray(SPECIES, ot, o5 + L).mul(alpha1);
+        for (int kk = 0; kk < keys; kk++) {
+            FloatVector p0 = FloatVector.fromArray(SPECIES, p, kk * bq);
+            FloatVector p1 = FloatVector.fromArray(SPECIES, p, kk * bq + L);
+            int row = vBase + kk * vStride + c;
+            FloatVector b = FloatVector.broadcast(SPECIES, v[row]);
+            a00 = p0.fma(b, a00);
+            a01 = p1.fma(b, a01);
+            b = FloatVector.broadcast(SPECIES, v[row + 1]);
+            a10 = p0.fma(b, a10);
+            a11 = p1.fma(b, a11);
+            b = FloatVector.broadcast(SPECIES, v[row + 2]);
+            a20 = p0.fma(b, a20);
+            a21 = p1.fma(b, a21);
+            b = FloatVector.broadcast(SPECIES, v[row + 3]);
+            a30 = p0.fma(b, a30);
+            a31 = p1.fma(b, a31);
+            b = FloatVector.broadcast(SPECIES, v[row + 4]);
+            a40 = p0.fma(b, a40);
+            a41 = p1.fma(b, a41);
+            b = FloatVector.broadcast(SPECIES, v[row + 5]);
+            a50 = p0.fma(b, a50);
+            a51 = p1.fma(b, a51);
+        }
+        a00.intoArray(ot, o0);
+        a01.intoArray(ot, o0 + L);
+        a10.intoArray(ot, o1);
+        a11.intoArray(ot, o1 + L);
+        a20.intoArray(ot, o2);
+        a21.intoArray(ot, o2 + L);
+        a30.intoArray(ot, o3);
+        a31.intoArray(ot, o3 + L);
+        a40.intoArray(ot, o4);
+        a41.intoArray(ot, o4 + L);
+        a50.intoArray(ot, o5);
+        a51.intoArray(ot, o5 + L);
+    }
+
+    /** Output elements {@code [c, c + 6)} of the tile's queries: 4 query vectors by 6 elements of accumulators. */
+    private static void accumulate4x6(float[] p, int bq, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot, int c) {
+        FloatVector alpha0 = FloatVector.fromArray(SPECIES, alpha, 0);
+        FloatVector alpha1 = FloatVector.fromArray(SPECIES, alpha, L);
+        FloatVector alpha2 = FloatVector.fromArray(SPECIES, alpha, 2 * L);
+        FloatVector alpha3 = FloatVector.fromArray(SPECIES, alpha, 3 * L);
+        int o0 = c * bq, o1 = o0 + bq, o2 = o1 + bq, o3 = o2 + bq, o4 = o3 + bq, o5 = o4 + bq;
+        FloatVector a00 = FloatVector.fromArray(SPECIES, ot, o0).mul(alpha0);
+        FloatVector a01 = FloatVector.fromArray(SPECIES, ot, o0 + L).mul(alpha1);
+        FloatVector a02 = FloatVector.fromArray(SPECIES, ot, o0 + 2 * L).mul(alpha2);
+        FloatVector a03 = FloatVector.fromArray(SPECIES, ot, o0 + 3 * L).mul(alpha3);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, ot, o1).mul(alpha0);
+        FloatVector a11 = FloatVector.fromArray(SPECIES, ot, o1 + L).mul(alpha1);
+        FloatVector a12 = FloatVector.fromArray(SPECIES, ot, o1 + 2 * L).mul(alpha2);
+        FloatVector a13 = FloatVector.fromArray(SPECIES, ot, o1 + 3 * L).mul(alpha3);
+        FloatVector a20 = FloatVector.fromArray(SPECIES, ot, o2).mul(alpha0);
+        FloatVector a21 = FloatVector.fromArray(SPECIES, ot, o2 + L).mul(alpha1);
+        FloatVector a22 = FloatVector.fromArray(SPECIES, ot, o2 + 2 * L).mul(alpha2);
+        FloatVector a23 = FloatVector.fromArray(SPECIES, ot, o2 + 3 * L).mul(alpha3);
+        FloatVector a30 = FloatVector.fromArray(SPECIES, ot, o3).mul(alpha0);
+        FloatVector a31 = FloatVector.fromArray(SPECIES, ot, o3 + L).mul(alpha1);
+        FloatVector a32 = FloatVector.fromArray(SPECIES, ot, o3 + 2 * L).mul(alpha2);
+        FloatVector a33 = FloatVector.fromArray(SPECIES, ot, o3 + 3 * L).mul(alpha3);
+        FloatVector a40 = FloatVector.fromArray(SPECIES, ot, o4).mul(alpha0);
+        FloatVector a41 = FloatVector.fromArray(SPECIES, ot, o4 + L).mul(alpha1);
+        FloatVector a42 = FloatVector.fromArray(SPECIES, ot, o4 + 2 * L).mul(alpha2);
+        FloatVector a43 = FloatVector.fromArray(SPECIES, ot, o4 + 3 * L).mul(alpha3);
+        FloatVector a50 = FloatVector.fromArray(SPECIES, ot, o5).mul(alpha0);
+        FloatVector a51 = FloatVector.fromArray(SPECIES, ot, o5 + L).mul(alpha1);
+        FloatVector a52 = FloatVector.fromArray(SPECIES, ot, o5 + 2 * L).mul(alpha2);
+        FloatVector a53 = FloatVector.fromArray(SPECIES, ot, o5 + 3 * L).mul(alpha3);
+        for (int kk = 0; kk < keys; kk++) {
+            FloatVector p0 = FloatVector.fromArray(SPECIES, p, kk * bq);
+            FloatVector p1 = FloatVector.fromArray(SPECIES, p, kk * bq + L);
+            FloatVector p2 = FloatVector.fromArray(SPECIES, p, kk * bq + 2 * L);
+            FloatVector p3 = FloatVector.fromArray(SPECIES, p, kk * bq + 3 * L);
+            int row = vBase + kk * vStride + c;
+            FloatVector b = FloatVector.broadcast(SPECIES, v[row]);
+            a00 = p0.fma(b, a00);
+            a01 = p1.fma(b, a01);
+            a02 = p2.fma(b, a02);
+            a03 = p3.fma(b, a03);
+            b = FloatVector.broadcast(SPECIES, v[row + 1]);
+            a10 = p0.fma(b, a10);
+            a11 = p1.fma(b, a11);
+            a12 = p2.fma(b, a12);
+            a13 = p3.fma(b, a13);
+            b = FloatVector.broadcast(SPECIES, v[row + 2]);
+            a20 = p0.fma(b, a20);
+            a21 = p1.fma(b, a21);
+            a22 = p2.fma(b, a22);
+            a23 = p3.fma(b, a23);
+            b = FloatVector.broadcast(SPECIES, v[row + 3]);
+            a30 = p0.fma(b, a30);
+            a31 = p1.fma(b, a31);
+            a32 = p2.fma(b, a32);
+            a33 = p3.fma(b, a33);
+            b = FloatVector.broadcast(SPECIES, v[row + 4]);
+            a40 = p0.fma(b, a40);
+            a41 = p1.fma(b, a41);
+            a42 = p2.fma(b, a42);
+            a43 = p3.fma(b, a43);
+            b = FloatVector.broadcast(SPECIES, v[row + 5]);
+            a50 = p0.fma(b, a50);
+            a51 = p1.fma(b, a51);
+            a52 = p2.fma(b, a52);
+            a53 = p3.fma(b, a53);
+        }
+        a00.intoArray(ot, o0);
+        a01.intoArray(ot, o0 + L);
+        a02.intoArray(ot, o0 + 2 * L);
+        a03.intoArray(ot, o0 + 3 * L);
+        a10.intoArray(ot, o1);
+        a11.intoArray(ot, o1 + L);
+        a12.intoArray(ot, o1 + 2 * L);
+        a13.intoArray(ot, o1 + 3 * L);
+        a20.intoArray(ot, o2);
+        a21.intoArray(ot, o2 + L);
+        a22.intoArray(ot, o2 + 2 * L);
+        a23.intoArray(ot, o2 + 3 * L);
+        a30.intoArray(ot, o3);
+        a31.intoArray(ot, o3 + L);
+        a32.intoArray(ot, o3 + 2 * L);
+        a33.intoArray(ot, o3 + 3 * L);
+        a40.intoArray(ot, o4);
+        a41.intoArray(ot, o4 + L);
+        a42.intoArray(ot, o4 + 2 * L);
+        a43.intoArray(ot, o4 + 3 * L);
+        a50.intoArray(ot, o5);
+        a51.intoArray(ot, o5 + L);
+        a52.intoArray(ot, o5 + 2 * L);
+        a53.intoArray(ot, o5 + 3 * L);
+    }
+
+    /** Output elements {@code [c, c + 2)} of the tile's queries: 2 query vectors by 2 elements of accumulators. */
+    private static void accumulate2x2(float[] p, int bq, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot, int c) {
+        FloatVector alpha0 = FloatVector.fromArray(SPECIES, alpha, 0);
+        FloatVector alpha1 = FloatVector.fromArray(SPECIES, alpha, L);
+        int o0 = c * bq, o1 = o0 + bq;
+        FloatVector a00 = FloatVector.fromArray(SPECIES, ot, o0).mul(alpha0);
+        FloatVector a01 = FloatVector.fromArray(SPECIES, ot, o0 + L).mul(alpha1);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, ot, o1).mul(alpha0);
+        FloatVector a11 = FloatVector.fromArray(SPECIES, ot, o1 + L).mul(alpha1);
+        for (int kk = 0; kk < keys; kk++) {
+            FloatVector p0 = FloatVector.fromArray(SPECIES, p, kk * bq);
+            FloatVector p1 = FloatVector.fromArray(SPECIES, p, kk * bq + L);
+            int row = vBase + kk * vStride + c;
+            FloatVector b = FloatVector.broadcast(SPECIES, v[row]);
+            a00 = p0.fma(b, a00);
+            a01 = p1.fma(b, a01);
+            b = FloatVector.broadcast(SPECIES, v[row + 1]);
+            a10 = p0.fma(b, a10);
+            a11 = p1.fma(b, a11);
+        }
+        a00.intoArray(ot, o0);
+        a01.intoArray(ot, o0 + L);
+        a10.intoArray(ot, o1);
+        a11.intoArray(ot, o1 + L);
+    }
+
+    /** Output elements {@code [c, c + 2)} of the tile's queries: 4 query vectors by 2 elements of accumulators. */
+    private static void accumulate4x2(float[] p, int bq, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot, int c) {
+        FloatVector alpha0 = FloatVector.fromArray(SPECIES, alpha, 0);
+        FloatVector alpha1 = FloatVector.fromArray(SPECIES, alpha, L);
+        FloatVector alpha2 = FloatVector.fromArray(SPECIES, alpha, 2 * L);
+        FloatVector alpha3 = FloatVector.fromArray(SPECIES, alpha, 3 * L);
+        int o0 = c * bq, o1 = o0 + bq;
+        FloatVector a00 = FloatVector.fromArray(SPECIES, ot, o0).mul(alpha0);
+        FloatVector a01 = FloatVector.fromArray(SPECIES, ot, o0 + L).mul(alpha1);
+        FloatVector a02 = FloatVector.fromArray(SPECIES, ot, o0 + 2 * L).mul(alpha2);
+        FloatVector a03 = FloatVector.fromArray(SPECIES, ot, o0 + 3 * L).mul(alpha3);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, ot, o1).mul(alpha0);
+        FloatVector a11 = FloatVector.fromArray(SPECIES, ot, o1 + L).mul(alpha1);
+        FloatVector a12 = FloatVector.fromArray(SPECIES, ot, o1 + 2 * L).mul(alpha2);
+        FloatVector a13 = FloatVector.fromArray(SPECIES, ot, o1 + 3 * L).mul(alpha3);
+        for (int kk = 0; kk < keys; kk++) {
+            FloatVector p0 = FloatVector.fromArray(SPECIES, p, kk * bq);
+            FloatVector p1 = FloatVector.fromArray(SPECIES, p, kk * bq + L);
+            FloatVector p2 = FloatVector.fromArray(SPECIES, p, kk * bq + 2 * L);
+            FloatVector p3 = FloatVector.fromArray(SPECIES, p, kk * bq + 3 * L);
+            int row = vBase + kk * vStride + c;
+            FloatVector b = FloatVector.broadcast(SPECIES, v[row]);
+            a00 = p0.fma(b, a00);
+            a01 = p1.fma(b, a01);
+            a02 = p2.fma(b, a02);
+            a03 = p3.fma(b, a03);
+            b = FloatVector.broadcast(SPECIES, v[row + 1]);
+            a10 = p0.fma(b, a10);
+            a11 = p1.fma(b, a11);
+            a12 = p2.fma(b, a12);
+            a13 = p3.fma(b, a13);
+        }
+        a00.intoArray(ot, o0);
+        a01.intoArray(ot, o0 + L);
+        a02.intoArray(ot, o0 + 2 * L);
+        a03.intoArray(ot, o0 + 3 * L);
+        a10.intoArray(ot, o1);
+        a11.intoArray(ot, o1 + L);
+        a12.intoArray(ot, o1 + 2 * L);
+        a13.intoArray(ot, o1 + 3 * L);
+    }
+
+    @Override
+    public void decodeScores(float[] qv, int heads, int d, float[] k, int kBase, int kStride, int keys, float[] s, int bk) {
+        int full = SPECIES.loopBound(d);
+        int kk = 0;
+        // four keys at a time: four independent chains of fmas and four reductions that overlap, where
+        // one key at a time waits on each reduction in turn
+        for (; kk + 4 <= keys; kk += 4) {
+            int k0 = kBase + kk * kStride, k1 = k0 + kStride, k2 = k1 + kStride, k3 = k2 + kStride;
+            for (int hh = 0; hh < heads; hh++) {
+                int query = hh * d;
+                FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+                int c = 0;
+                for (; c < full; c += L) {
+                    FloatVector q = FloatVector.fromArray(SPECIES, qv, query + c);
+                    a0 = FloatVector.fromArray(SPECIES, k, k0 + c).fma(q, a0);
+                    a1 = FloatVector.fromArray(SPECIES, k, k1 + c).fma(q, a1);
+                    a2 = FloatVector.fromArray(SPECIES, k, k2 + c).fma(q, a2);
+                    a3 = FloatVector.fromArray(SPECIES, k, k3 + c).fma(q, a3);
+                }
+                float s0 = sum(a0), s1 = sum(a1), s2 = sum(a2), s3 = sum(a3);
+                for (; c < d; c++) {
+                    float q = qv[query + c];
+                    s0 += q * k[k0 + c];
+                    s1 += q * k[k1 + c];
+                    s2 += q * k[k2 + c];
+                    s3 += q * k[k3 + c];
+                }
+                int at = hh * bk + kk;
+                s[at] = s0;
+                s[at + 1] = s1;
+                s[at + 2] = s2;
+                s[at + 3] = s3;
+            }
+        }
+        for (; kk < keys; kk++) {
+            int key = kBase + kk * kStride;
+            for (int hh = 0; hh < heads; hh++) {
+                int query = hh * d;
+                FloatVector a = FloatVector.zero(SPECIES);
+                int c = 0;
+                for (; c < full; c += L) {
+                    a = FloatVector.fromArray(SPECIES, k, key + c).fma(FloatVector.fromArray(SPECIES, qv, query + c), a);
+                }
+                float dot = sum(a);
+                for (; c < d; c++) {
+                    dot += qv[query + c] * k[key + c];
+                }
+                s[hh * bk + kk] = dot;
+            }
+        }
+    }
+
+    @Override
+    public void decodeSoftmax(float[] s, int bk, int hh, int keys, float scale, float slope, float firstKey, float position,
+                              float[] m, float[] l, float[] alpha) {
+        int row = hh * bk;
+        FloatVector zero = FloatVector.zero(SPECIES);
+        FloatVector iota = FloatVector.fromArray(SPECIES, IOTA, 0);
+        float max = m[hh];
+        int kk = 0;
+        int full = SPECIES.loopBound(keys);
+        FloatVector maxes = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+        for (; kk < full; kk += L) {
+            FloatVector key = iota.add(firstKey + kk);
+            FloatVector score = FloatVector.fromArray(SPECIES, s, row + kk).mul(scale)
+                    .add(zero.sub(key.sub(position).abs().mul(slope)));
+            score.intoArray(s, row + kk);
+            maxes = maxes.max(score);
+        }
+        max = Math.max(max, maxes.reduceLanes(VectorOperators.MAX));
+        for (; kk < keys; kk++) {
+            float score = s[row + kk] * scale + (0.0f - slope * Math.abs(firstKey + kk - position));
+            s[row + kk] = score;
+            max = Math.max(max, score);
+        }
+        FloatVector sums = zero;
+        for (kk = 0; kk < full; kk += L) {
+            FloatVector p = exp(FloatVector.fromArray(SPECIES, s, row + kk).sub(max));
+            p.intoArray(s, row + kk);
+            sums = sums.add(p);
+        }
+        float sum = sum(sums);
+        for (; kk < keys; kk++) {
+            float p = ScalarKernels.exp(s[row + kk] - max);
+            s[row + kk] = p;
+            sum += p;
+        }
+        alpha[hh] = ScalarKernels.exp(m[hh] - max);
+        l[hh] = l[hh] * alpha[hh] + sum;
+        m[hh] = max;
+    }
+
+    @Override
+    public void decodeAccumulate(float[] p, int bk, int heads, int d, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] o) {
+        int full = SPECIES.loopBound(d);
+        for (int hh = 0; hh < heads; hh++) {
+            int acc = hh * d;
+            int weights = hh * bk;
+            float a = alpha[hh];
+            int c = 0;
+            // 8 vectors of accumulators: a whole row of 128 floats on AVX-512, so V is read row after row
+            for (; c + 8 * L <= full; c += 8 * L) {
+                FloatVector a0 = FloatVector.fromArray(SPECIES, o, acc + c).mul(a);
+                FloatVector a1 = FloatVector.fromArray(SPECIES, o, acc + c + L).mul(a);
+                FloatVector a2 = FloatVector.fromArray(SPECIES, o, acc + c + 2 * L).mul(a);
+                FloatVector a3 = FloatVector.fromArray(SPECIES, o, acc + c + 3 * L).mul(a);
+                FloatVector a4 = FloatVector.fromArray(SPECIES, o, acc + c + 4 * L).mul(a);
+                FloatVector a5 = FloatVector.fromArray(SPECIES, o, acc + c + 5 * L).mul(a);
+                FloatVector a6 = FloatVector.fromArray(SPECIES, o, acc + c + 6 * L).mul(a);
+                FloatVector a7 = FloatVector.fromArray(SPECIES, o, acc + c + 7 * L).mul(a);
+                for (int kk = 0; kk < keys; kk++) {
+                    FloatVector w = FloatVector.broadcast(SPECIES, p[weights + kk]);
+                    int row = vBase + kk * vStride + c;
+                    a0 = FloatVector.fromArray(SPECIES, v, row).fma(w, a0);
+                    a1 = FloatVector.fromArray(SPECIES, v, row + L).fma(w, a1);
+                    a2 = FloatVector.fromArray(SPECIES, v, row + 2 * L).fma(w, a2);
+                    a3 = FloatVector.fromArray(SPECIES, v, row + 3 * L).fma(w, a3);
+                    a4 = FloatVector.fromArray(SPECIES, v, row + 4 * L).fma(w, a4);
+                    a5 = FloatVector.fromArray(SPECIES, v, row + 5 * L).fma(w, a5);
+                    a6 = FloatVector.fromArray(SPECIES, v, row + 6 * L).fma(w, a6);
+                    a7 = FloatVector.fromArray(SPECIES, v, row + 7 * L).fma(w, a7);
+                }
+                a0.intoArray(o, acc + c);
+                a1.intoArray(o, acc + c + L);
+                a2.intoArray(o, acc + c + 2 * L);
+                a3.intoArray(o, acc + c + 3 * L);
+                a4.intoArray(o, acc + c + 4 * L);
+                a5.intoArray(o, acc + c + 5 * L);
+                a6.intoArray(o, acc + c + 6 * L);
+                a7.intoArray(o, acc + c + 7 * L);
+            }
+            for (; c < full; c += L) {
+                FloatVector a0 = FloatVector.fromArray(SPECIES, o, acc + c).mul(a);
+                for (int kk = 0; kk < keys; kk++) {
+                    a0 = FloatVector.fromArray(SPECIES, v, vBase + kk * vStride + c).fma(FloatVector.broadcast(SPECIES, p[weights + kk]), a0);
+                }
+                a0.intoArray(o, acc + c);
+            }
+            for (; c < d; c++) {
+                float sum = o[acc + c] * a;
+                for (int kk = 0; kk < keys; kk++) {
+                    sum += p[weights + kk] * v[vBase + kk * vStride + c];
+                }
+                o[acc + c] = sum;
+            }
+        }
+    }
+
+    /** The plain loop: C2 turns it into vector conversions (vcvtph2ps) where the Vector API has none. */
+    @Override
+    public void widen(short[] src, int from, float[] dst, int to, int n) {
+        for (int c = 0; c < n; c++) {
+            dst[to + c] = Float.float16ToFloat(src[from + c]);
+        }
+    }
+
+    // exp(x) for x <= 0 (softmax's arguments), after Cephes' expf: x = n ln2 + r with |r| <= ln2 / 2,
+    // exp(r) by a polynomial (about 1 ulp), times 2^n built in the exponent bits.
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float ROUNDER = 0x1.8p23f;          // adding it rounds to an integer, kept in the low bits
+    private static final int ROUNDER_BITS = 0x4B400000;
+    private static final float LN2_HI = 0.693359375f;        // few significant bits: n * LN2_HI is exact
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float UNDERFLOW = ScalarKernels.NEGLIGIBLE;
+
+    /**
+     * e^x lane by lane for {@code x <= 0}, within about 1 ulp; 0 below {@link ScalarKernels#NEGLIGIBLE}
+     * and for {@code -inf}.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector t = x.fma(LOG2E, ROUNDER);
+        FloatVector n = t.sub(ROUNDER);
+        FloatVector r = n.fma(constant(-LN2_HI), x);
+        r = n.fma(constant(-LN2_LO), r);
+        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+        p = p.fma(r, constant(8.3334519073e-3f));
+        p = p.fma(r, constant(4.1665795894e-2f));
+        p = p.fma(r, constant(1.6666665459e-1f));
+        p = p.fma(r, constant(5.0000001201e-1f));
+        FloatVector y = p.fma(r.mul(r), r).add(1.0f);
+        IntVector exponent = ((IntVector) t.reinterpretAsInts()).sub(ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23);
+        return y.mul(exponent.reinterpretAsFloats()).blend(0.0f, x.compare(VectorOperators.LT, UNDERFLOW));
+    }
+
+    private static FloatVector constant(float value) {
+        return FloatVector.broadcast(SPECIES, value);
+    }
+
+    /** The sum of the lanes, always in the same order: halves added pairwise. */
+    static float sum(FloatVector v) {
+        for (VectorShuffle<Float> half : HALVES) {
+            v = v.add(v.rearrange(half));
+        }
+        return v.lane(0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] halves() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
+        for (int step = 0; step < steps; step++) {
+            int width = L >> (step + 1);
+            shuffles[step] = VectorShuffle.fromOp(SPECIES, n -> (n + width) % L);
+        }
+        return shuffles;
+    }
+
+    private static float[] iota() {
+        float[] iota = new float[L];
+        for (int n = 0; n < L; n++) {
+            iota[n] = n;
+        }
+        return iota;
+    }
+}
