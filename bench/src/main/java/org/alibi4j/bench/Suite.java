@@ -26,6 +26,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite full bench    # the real measurement
  * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite ci target/ci  # tiny benchmarks: under a minute
  * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite attention bench/attention  # attention only
+ * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite device out/bench  # TornadoVM rows only, short
  * </pre>
  *
  * The attention section quotes the PyTorch peer from {@code bench/pytorch-cpu.properties} (another file
@@ -42,7 +43,9 @@ public final class Suite {
         /** Every size: the real measurement. */
         full(3, 5, 1000),
         /** The attention benchmarks only, every shape, at full settings with 2-second iterations (calls take up to seconds). */
-        attention(3, 5, 2000);
+        attention(3, 5, 2000),
+        /** The short mode's TornadoVM rows alone, with short iterations: a GPU check within minutes. */
+        device(1, 2, 300);
 
         final int warmups;
         final int measurements;
@@ -60,7 +63,8 @@ public final class Suite {
                 case "short" -> short_;
                 case "full" -> full;
                 case "attention" -> attention;
-                default -> throw new IllegalArgumentException("mode must be ci, short, full or attention (was '" + s + "')");
+                case "device" -> device;
+                default -> throw new IllegalArgumentException("mode must be ci, short, full, attention or device (was '" + s + "')");
             };
         }
     }
@@ -93,10 +97,14 @@ public final class Suite {
 
     public static void main(String[] args) throws RunnerException, IOException {
         if (args.length != 2) {
-            System.err.println("usage: Suite ci|short|full|attention OUTPUT_DIR");
+            System.err.println("usage: Suite ci|short|full|attention|device OUTPUT_DIR");
             System.exit(2);
         }
         Mode mode = Mode.parse(args[0]);
+        if (mode == Mode.device && TORNADOVM_HOME == null) {
+            System.err.println("Suite device: TORNADOVM_HOME is unset, so there is no TornadoVM benchmark to run");
+            System.exit(2);
+        }
         Path outDir = Path.of(args[1]);
         Files.createDirectories(outDir);
         String started = ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME);
@@ -123,7 +131,7 @@ public final class Suite {
     }
 
     private static List<Run> runs(Mode mode) {
-        List<Run> runs = new ArrayList<>(cpuRuns(mode));
+        List<Run> runs = new ArrayList<>(mode == Mode.device ? List.of() : cpuRuns(mode));
         if (TORNADOVM_HOME != null) {
             runs.addAll(tornadoRuns(mode));
         }
@@ -134,7 +142,7 @@ public final class Suite {
         String[][] cacheHit = {{"backend", "tornado"}, {"heads", "32"}, {"size", "2048"}};
         return switch (mode) {
             case ci, attention -> List.of();
-            case short_ -> List.of(
+            case short_, device -> List.of(
                     Run.onTornado("TornadoMaterializeBenchmark", new String[][] {{"heads", "32"}, {"size", "512", "2048"}}),
                     Run.onTornado("TornadoDecodeRowBenchmark", new String[][] {{"heads", "32"}, {"keys", "32768"}}),
                     Run.onTornado("CacheHitBenchmark", cacheHit),
@@ -156,6 +164,7 @@ public final class Suite {
 
     private static List<Run> cpuRuns(Mode mode) {
         return switch (mode) {
+            case device -> List.of();
             case ci -> List.of(new Run(MaterializeBenchmark.class, new String[][] {{"heads", "8"}, {"size", "128"}}),
                     // the attention benchmarks start and finish, on shapes of milliseconds
                     new Run(AttentionBenchmark.class, new String[][] {{"shape", "TINY"}, {"kv", "F16"}}),

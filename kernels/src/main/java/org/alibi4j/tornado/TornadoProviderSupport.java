@@ -61,12 +61,24 @@ abstract class TornadoProviderSupport implements AlibiBackendProvider {
     static Optional<String> runtimeMissing() {
         try {
             Class.forName("uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider");
-        } catch (ClassNotFoundException | LinkageError e) {
+        } catch (ClassNotFoundException e) {
             return Optional.of("TornadoVM is not on the module path (run with the SDK's JVM flags: scripts/alibi4j-tornado)");
+        } catch (LinkageError e) {
+            // the classes are there but the runtime did not start: a backend's native library or driver
+            // is missing (PTX without libcuda.so.1, say), and TornadoVM stops at its first backend that fails
+            return Optional.of("TornadoVM did not start: " + rootCause(e));
         }
         if (!"false".equalsIgnoreCase(System.getProperty(BAILOUT_PROPERTY))) {
             return Optional.of("TornadoVM's sequential fallback is on: run with -D" + BAILOUT_PROPERTY + "=False");
         }
         return Optional.empty();
+    }
+
+    private static String rootCause(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause.toString();
     }
 }
