@@ -231,6 +231,9 @@ stage_smoke() {
   return $status
 }
 
+# Test classes whose skips are allowed: they need two devices, or fp16.
+SKIPPABLE=' org\.alibi4j\.tornado\.(MultiDeviceTornadoBackendTest|MultiDeviceTornadoAttentionBackendTest|HalfPrecisionTest|AttentionStepTest)$'
+
 stage_tests() {
   # As kernels/pom.xml runs them: -da for TornadoVM's packages only (see the comment there). The classes
   # go on the JVM's class path, not the launcher's --class-path: TornadoVM reads @Parallel from class
@@ -264,7 +267,8 @@ stage_tests() {
 
 # tests_verdict BACKEND EXIT LOG REPORTS: JUnit's exit status is 0 when tests abort on an assumption (no
 # TornadoVM, no device), so a pass also needs every test found to have succeeded, except those skipped
-# for want of two devices (MultiDeviceTornadoBackendTest) or of fp16 (HalfPrecisionTest): no test
+# for want of two devices (MultiDeviceTornadoBackendTest, MultiDeviceTornadoAttentionBackendTest) or of
+# fp16 (HalfPrecisionTest, AttentionStepTest's half-precision case): no test
 # failed, none of another class was skipped or aborted, and those found but not successful are no more
 # than those skipped (a class aborted as a whole reports its tests skipped, not all of them found).
 tests_verdict() {
@@ -273,8 +277,8 @@ tests_verdict() {
   found=$(count found) ok=$(count successful) failed=$(count failed)
   # skipped or aborted test cases, by class, from the XML report
   skipped=$(awk '/<testcase /{match($0, /classname="[^"]*"/); c = substr($0, RSTART + 11, RLENGTH - 12)} /<skipped/{print c}' "$reports"/*.xml 2>/dev/null | sort | uniq -c)
-  allowed=$(grep -E ' org\.alibi4j\.tornado\.(MultiDeviceTornadoBackendTest|HalfPrecisionTest)$' <<< "$skipped" | awk '{s += $1} END {print s + 0}')
-  others=$(grep -vE ' org\.alibi4j\.tornado\.(MultiDeviceTornadoBackendTest|HalfPrecisionTest)$' <<< "$skipped" | grep . | sed 's/^ *//' | tr '\n' ';')
+  allowed=$(grep -E "$SKIPPABLE" <<< "$skipped" | awk '{s += $1} END {print s + 0}')
+  others=$(grep -vE "$SKIPPABLE" <<< "$skipped" | grep . | sed 's/^ *//' | tr '\n' ';')
   echo "tests on $b: exit $s, ${found:-?} found, ${ok:-?} successful, ${failed:-?} failed; skipped or aborted:" \
     "$(sed 's/^ *//' <<< "$skipped" | tr '\n' ';')"
   if [ "$s" -ne 0 ] || [ "${failed:-1}" != 0 ] || [ "${ok:-0}" -eq 0 ] || [ -n "$others" ] \
