@@ -1,7 +1,5 @@
 package org.alibi4j.tornado;
 
-import java.util.Optional;
-
 import org.alibi4j.BackendStatus;
 import org.alibi4j.attention.AttentionBackend;
 import org.alibi4j.attention.AttentionBackendProvider;
@@ -25,23 +23,12 @@ public final class MultiDeviceTornadoAttentionBackendProvider implements Attenti
 
     @Override
     public BackendStatus status() {
-        Optional<String> missing = TornadoProviderSupport.runtimeMissing();
-        if (missing.isPresent()) {
-            return BackendStatus.unavailable(name(), rank(), missing.get());
-        }
-        try {
-            return Probe.status(name(), rank());
-        } catch (RuntimeException | LinkageError e) {
-            return BackendStatus.unavailable(name(), rank(), "TornadoVM found no usable device: " + e);
-        }
+        return TornadoProviderSupport.status(name(), rank(), () -> Probe.status(name(), rank()));
     }
 
     @Override
     public AttentionBackend open() {
-        BackendStatus status = status();
-        if (!status.available()) {
-            throw new IllegalStateException("attention backend '" + name() + "' is unavailable: " + status.detail());
-        }
+        TornadoProviderSupport.requireAvailable(status(), "attention backend");
         return MultiDeviceTornadoAttentionBackend.allDevices();
     }
 

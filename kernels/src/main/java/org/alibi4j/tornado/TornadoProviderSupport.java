@@ -1,6 +1,7 @@
 package org.alibi4j.tornado;
 
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import org.alibi4j.AlibiBackend;
 import org.alibi4j.AlibiBackendProvider;
@@ -25,14 +26,29 @@ abstract class TornadoProviderSupport implements AlibiBackendProvider {
 
     @Override
     public final BackendStatus status() {
+        return status(name(), rank(), this::deviceStatus);
+    }
+
+    /**
+     * The status of backend {@code name}: unavailable while {@link #runtimeMissing()} says why, else what
+     * {@code deviceStatus} finds (called only once the runtime is there). The attention providers share it.
+     */
+    static BackendStatus status(String name, int rank, Supplier<BackendStatus> deviceStatus) {
         Optional<String> missing = runtimeMissing();
         if (missing.isPresent()) {
-            return BackendStatus.unavailable(name(), rank(), missing.get());
+            return BackendStatus.unavailable(name, rank, missing.get());
         }
         try {
-            return deviceStatus();
+            return deviceStatus.get();
         } catch (RuntimeException | LinkageError e) {
-            return unavailable("TornadoVM found no usable device: " + e);
+            return BackendStatus.unavailable(name, rank, "TornadoVM found no usable device: " + e);
+        }
+    }
+
+    /** Throws, saying why, unless {@code status} is available; {@code what} names the kind of backend. */
+    static void requireAvailable(BackendStatus status, String what) {
+        if (!status.available()) {
+            throw new IllegalStateException(what + " '" + status.name() + "' is unavailable: " + status.detail());
         }
     }
 
@@ -46,10 +62,7 @@ abstract class TornadoProviderSupport implements AlibiBackendProvider {
 
     @Override
     public final AlibiBackend open() {
-        BackendStatus status = status();
-        if (!status.available()) {
-            throw new IllegalStateException("backend '" + name() + "' is unavailable: " + status.detail());
-        }
+        requireAvailable(status(), "backend");
         return newBackend();
     }
 
