@@ -76,6 +76,9 @@ public abstract class AttentionContract {
             cases.add(new Case(12, 12, 4, 40, 40, 80, form, 1, false));       // GQA, d = 80
             cases.add(new Case(6, 6, 1, 33, 70, 96, form, 1, false));         // MQA, d = 96
             cases.add(new Case(20, 20, 5, 9, 130, 100, form, 1, false));      // d = 100
+            cases.add(new Case(4, 4, 2, 70, 70, 128, form, 1, false));        // d = 128: K/V rows read in place
+            cases.add(new Case(3, 3, 3, 20, 50, 160, form, 1, false));        // d = 160: two column chunks
+            cases.add(new Case(2, 4, 2, 9, 30, 256, form, 1, true));          // d = 256, f16 K/V: staged chunks
             cases.add(new Case(4, 6, 2, 40, 13, 32, form, 1, false));         // i > j (causal: leading rows see nothing)
             cases.add(new Case(2, 2, 2, 1, 100, 64, form, 1, false));         // one query: the decode path
             cases.add(new Case(4, 4, 2, 3, 3000, 64, form, 1, false));        // long rows

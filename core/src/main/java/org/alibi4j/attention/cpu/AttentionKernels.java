@@ -9,7 +9,9 @@ package org.alibi4j.attention.cpu;
  * <p>Prefill tiles are laid out with the queries as the fast dimension, so one vector holds one value
  * of many queries: {@code qt[c * bq + r]} is element {@code c} of query {@code r}, the scores are
  * {@code st[kk * bq + r]} and the output accumulators {@code ot[c * bq + r]}. Key and value rows are
- * read in place ({@code k[kBase + kk * kStride + c]}) and broadcast.
+ * broadcast from tiles whose rows lie {@link #tileRowStride()} floats apart ({@code k[kBase + kk * stride + c]}),
+ * read in place where the tensor already has that stride; head dims wider than the stride come in
+ * column chunks {@code [c0, c0 + width)}.
  *
  * <p>Decode tiles hold one query per head: {@code qv[hh * d + c]}, scores {@code s[hh * bk + kk]},
  * accumulators {@code o[hh * d + c]}.
@@ -25,8 +27,18 @@ interface AttentionKernels {
     /** Keys per tile. */
     int keyTile();
 
-    /** {@code st[kk * bq + r] = sum_c qt[c * bq + r] * k[kBase + kk * kStride + c]} for {@code kk < keys}. */
-    void scores(float[] qt, int bq, int d, float[] k, int kBase, int kStride, int keys, float[] st);
+    /**
+     * The row stride of prefill key and value tiles, in floats: a constant the kernels are compiled for,
+     * or 0 where they take any (then rows are {@code width} apart when staged and chunks are whole rows).
+     */
+    int tileRowStride();
+
+    /**
+     * {@code st[kk * bq + r] (+)= sum_c qt[(c0 + c) * bq + r] * k[kBase + kk * kStride + c]} for {@code c < width},
+     * {@code kk < keys}; {@code kStride} is {@link #tileRowStride()} where that is not 0. The first chunk
+     * ({@code c0 = 0}) sets the scores, later ones add to them.
+     */
+    void scores(float[] qt, int bq, int c0, int width, float[] k, int kBase, int kStride, int keys, float[] st);
 
     /**
      * Turns the raw scores of a prefill tile into softmax weights in place, updating the running max
@@ -37,8 +49,11 @@ interface AttentionKernels {
     void softmax(float[] st, int bq, int keys, float scale, float slope, float firstKey, float[] qpos, boolean masked,
                  float[] m, float[] l, float[] alpha);
 
-    /** {@code ot[c * bq + r] = ot[c * bq + r] * alpha[r] + sum_kk p[kk * bq + r] * v[vBase + kk * vStride + c]}. */
-    void accumulate(float[] p, int bq, int d, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot);
+    /**
+     * {@code ot[(c0 + c) * bq + r] = ot[(c0 + c) * bq + r] * alpha[r] + sum_kk p[kk * bq + r] * v[vBase + kk * vStride + c]}
+     * for {@code c < width}: the output columns of one chunk; {@code vStride} as {@code kStride} of {@link #scores}.
+     */
+    void accumulate(float[] p, int bq, int c0, int width, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot);
 
     /** {@code s[hh * bk + kk] = sum_c qv[hh * d + c] * k[kBase + kk * kStride + c]} for {@code hh < heads, kk < keys}. */
     void decodeScores(float[] qv, int heads, int d, float[] k, int kBase, int kStride, int keys, float[] s, int bk);

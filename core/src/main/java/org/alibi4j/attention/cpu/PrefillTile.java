@@ -27,7 +27,7 @@ final class PrefillTile {
         boolean causal = spec.form() == BiasForm.CAUSAL;
         boolean floatForm = ExactBias.floatFormIsExact(i, j);
         float slope = spec.slopeOf(h);
-        s.forPrefill(bq, bk, d);
+        s.forPrefill(bq, bk, d, kernels.tileRowStride());
 
         // Q^T: the queries along the fast dimension; padding rows are zeros whose results are dropped
         float[] qt = s.queries;
@@ -46,12 +46,18 @@ final class PrefillTile {
 
         long lastPosition = (long) j - i + q0 + n - 1;
         int keyEnd = causal ? (int) Math.min(j, lastPosition + 1) : j;
+        // the kernels' tiles hold up to rowStride columns of a row: wider heads go in chunks of it
+        int rowStride = kernels.tileRowStride();
+        int chunk = rowStride == 0 ? d : Math.min(d, rowStride);
         RowSource keys = new RowSource();
         RowSource values = new RowSource();
         for (int k0 = 0; k0 < keyEnd; k0 += bk) {
             int count = Math.min(bk, keyEnd - k0);
-            keys.at(k, g, k0, count, s.keys, kernels);
-            kernels.scores(qt, bq, d, keys.array, keys.base, keys.stride, count, s.scores);
+            for (int c0 = 0; c0 < d; c0 += chunk) {
+                int width = Math.min(chunk, d - c0);
+                keys.at(k, g, k0, count, c0, width, rowStride, s.keys, kernels);
+                kernels.scores(qt, bq, c0, width, keys.array, keys.base, keys.stride, count, s.scores);
+            }
             // a tile wholly before the first query's position needs no mask
             boolean masked = causal && k0 + count - 1 > (long) j - i + q0;
             if (floatForm) {
@@ -60,8 +66,11 @@ final class PrefillTile {
                 addExactBias(s, bq, count, spec.scale(), slope, k0, (long) j - i + q0, masked);
                 kernels.softmax(s.scores, bq, count, 1.0f, 0.0f, 0, s.positions, false, s.max, s.sum, s.alpha);
             }
-            values.at(v, g, k0, count, s.values, kernels);
-            kernels.accumulate(s.scores, bq, d, values.array, values.base, values.stride, count, s.alpha, s.output);
+            for (int c0 = 0; c0 < d; c0 += chunk) {
+                int width = Math.min(chunk, d - c0);
+                values.at(v, g, k0, count, c0, width, rowStride, s.values, kernels);
+                kernels.accumulate(s.scores, bq, c0, width, values.array, values.base, values.stride, count, s.alpha, s.output);
+            }
         }
 
         for (int r = 0; r < n; r++) {

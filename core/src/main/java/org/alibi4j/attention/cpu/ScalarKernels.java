@@ -35,14 +35,21 @@ final class ScalarKernels implements AttentionKernels {
     }
 
     @Override
-    public void scores(float[] qt, int bq, int d, float[] k, int kBase, int kStride, int keys, float[] st) {
+    public int tileRowStride() {
+        return 0;
+    }
+
+    @Override
+    public void scores(float[] qt, int bq, int c0, int width, float[] k, int kBase, int kStride, int keys, float[] st) {
         for (int kk = 0; kk < keys; kk++) {
             int row = kk * bq;
-            Arrays.fill(st, row, row + bq, 0.0f);
+            if (c0 == 0) {
+                Arrays.fill(st, row, row + bq, 0.0f);
+            }
             int key = kBase + kk * kStride;
-            for (int c = 0; c < d; c++) {
+            for (int c = 0; c < width; c++) {
                 float kc = k[key + c];
-                int col = c * bq;
+                int col = (c0 + c) * bq;
                 for (int r = 0; r < bq; r++) {
                     st[row + r] += qt[col + r] * kc;
                 }
@@ -77,9 +84,9 @@ final class ScalarKernels implements AttentionKernels {
     }
 
     @Override
-    public void accumulate(float[] p, int bq, int d, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot) {
-        for (int c = 0; c < d; c++) {
-            int col = c * bq;
+    public void accumulate(float[] p, int bq, int c0, int width, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot) {
+        for (int c = 0; c < width; c++) {
+            int col = (c0 + c) * bq;
             for (int r = 0; r < bq; r++) {
                 ot[col + r] *= alpha[r];
             }

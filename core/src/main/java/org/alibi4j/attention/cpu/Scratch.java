@@ -20,15 +20,19 @@ final class Scratch {
         return array.length >= length ? array : new float[length];
     }
 
-    /** Makes room for a prefill tile of {@code bq} queries and {@code bk} keys of {@code d} elements. */
-    void forPrefill(int bq, int bk, int d) {
+    /**
+     * Makes room for a prefill tile of {@code bq} queries and {@code bk} keys of {@code d} elements, key and
+     * value rows staged {@code rowStride} floats apart (0: {@code d}).
+     */
+    void forPrefill(int bq, int bk, int d, int rowStride) {
+        int staged = bk * (rowStride == 0 ? d : rowStride);
         queries = atLeast(queries, d * bq);
         scores = atLeast(scores, bk * bq);
         output = atLeast(output, d * bq);
         perRow(bq);
         row = atLeast(row, d);
-        keys = atLeast(keys, bk * d);
-        values = atLeast(values, bk * d);
+        keys = atLeast(keys, staged);
+        values = atLeast(values, staged);
     }
 
     /** Makes room for a decode tile of {@code heads} query heads and {@code bk} keys of {@code d} elements. */

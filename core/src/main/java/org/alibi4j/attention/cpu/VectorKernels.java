@@ -32,6 +32,12 @@ final class VectorKernels implements AttentionKernels {
     private static final boolean WIDE = SPECIES.vectorBitSize() >= 512;
     private static final int QUERY_TILE = (WIDE ? 4 : 2) * L;
     private static final int KEY_TILE = 48;
+    /**
+     * Prefill key and value tiles have their rows this many floats apart (see {@link #tileRowStride()}).
+     * A constant, so that C2 turns the rows a micro-kernel reads into fixed displacements from one index
+     * and drops their range checks, instead of keeping a register per row and checking each load.
+     */
+    private static final int ROW = 128;
     /** Keys (prefill scores) or head elements (prefill accumulate) per micro-kernel block. */
     private static final int BLOCK = 6;
     private static final float[] IOTA = iota();
@@ -60,59 +66,76 @@ final class VectorKernels implements AttentionKernels {
     }
 
     @Override
-    public void scores(float[] qt, int bq, int d, float[] k, int kBase, int kStride, int keys, float[] st) {
+    public int tileRowStride() {
+        return ROW;
+    }
+
+    @Override
+    public void scores(float[] qt, int bq, int c0, int width, float[] k, int kBase, int kStride, int keys, float[] st) {
+        assert kStride == ROW || keys == 1 : kStride;
+        int qBase = c0 * bq;
+        boolean add = c0 > 0;
         int kk = 0;
         for (; kk + BLOCK <= keys; kk += BLOCK) {
             if (WIDE) {
-                scores4x6(qt, d, k, kBase + kk * kStride, kStride, st, kk * bq);
+                scores4x6(qt, qBase, width, k, kBase + kk * ROW, st, kk * bq, add);
             } else {
-                scores2x6(qt, d, k, kBase + kk * kStride, kStride, st, kk * bq);
+                scores2x6(qt, qBase, width, k, kBase + kk * ROW, st, kk * bq, add);
             }
         }
         // the rest in pairs, so that even they keep several independent chains of fmas going
         for (; kk + 2 <= keys; kk += 2) {
             if (WIDE) {
-                scores4x2(qt, d, k, kBase + kk * kStride, kStride, st, kk * bq);
+                scores4x2(qt, qBase, width, k, kBase + kk * ROW, st, kk * bq, add);
             } else {
-                scores2x2(qt, d, k, kBase + kk * kStride, kStride, st, kk * bq);
+                scores2x2(qt, qBase, width, k, kBase + kk * ROW, st, kk * bq, add);
             }
         }
         for (; kk < keys; kk++) {
-            int key = kBase + kk * kStride;
+            int key = kBase + kk * ROW;
             for (int r = 0; r < bq; r += L) {
-                FloatVector a = FloatVector.zero(SPECIES);
-                for (int c = 0; c < d; c++) {
-                    a = FloatVector.fromArray(SPECIES, qt, c * bq + r).fma(FloatVector.broadcast(SPECIES, k[key + c]), a);
+                FloatVector a = start(st, kk * bq + r, add);
+                for (int c = 0; c < width; c++) {
+                    a = FloatVector.fromArray(SPECIES, qt, qBase + c * bq + r).fma(FloatVector.broadcast(SPECIES, k[key + c]), a);
                 }
                 a.intoArray(st, kk * bq + r);
             }
         }
     }
 
+    /** An accumulator's first value: the scores of the earlier columns where {@code add}, else zero. */
+    private static FloatVector start(float[] st, int at, boolean add) {
+        return add ? FloatVector.fromArray(SPECIES, st, at) : FloatVector.zero(SPECIES);
+    }
+
     /** Scores of keys {@code [kk, kk + 6)}: 2 query vectors by 6 keys of accumulators. */
-    private static void scores2x6(float[] qt, int d, float[] k, int k0, int kStride, float[] st, int row) {
+    private static void scores2x6(float[] qt, int qBase, int width, float[] k, int k0, float[] st, int row, boolean add) {
         final int bq = QUERY_TILE; // a constant: C2 drops the range checks of index c * bq only then
-        int k1 = k0 + kStride, k2 = k1 + kStride, k3 = k2 + kStride, k4 = k3 + kStride, k5 = k4 + kStride;
-        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-        for (int c = 0; c < d; c++) {
-            FloatVector q0 = FloatVector.fromArray(SPECIES, qt, c * bq);
-            FloatVector q1 = FloatVector.fromArray(SPECIES, qt, c * bq + L);
+        FloatVector a00 = start(st, row, add), a01 = start(st, row + L, add),
+                a10 = start(st, row + bq, add), a11 = start(st, row + bq + L, add),
+                a20 = start(st, row + 2 * bq, add), a21 = start(st, row + 2 * bq + L, add),
+                a30 = start(st, row + 3 * bq, add), a31 = start(st, row + 3 * bq + L, add),
+                a40 = start(st, row + 4 * bq, add), a41 = start(st, row + 4 * bq + L, add),
+                a50 = start(st, row + 5 * bq, add), a51 = start(st, row + 5 * bq + L, add);
+        for (int c = 0; c < width; c++) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, qt, qBase + c * bq);
+            FloatVector q1 = FloatVector.fromArray(SPECIES, qt, qBase + c * bq + L);
             FloatVector b = FloatVector.broadcast(SPECIES, k[k0 + c]);
             a00 = q0.fma(b, a00);
             a01 = q1.fma(b, a01);
-            b = FloatVector.broadcast(SPECIES, k[k1 + c]);
+            b = FloatVector.broadcast(SPECIES, k[k0 + ROW + c]);
             a10 = q0.fma(b, a10);
             a11 = q1.fma(b, a11);
-            b = FloatVector.broadcast(SPECIES, k[k2 + c]);
+            b = FloatVector.broadcast(SPECIES, k[k0 + 2 * ROW + c]);
             a20 = q0.fma(b, a20);
             a21 = q1.fma(b, a21);
-            b = FloatVector.broadcast(SPECIES, k[k3 + c]);
+            b = FloatVector.broadcast(SPECIES, k[k0 + 3 * ROW + c]);
             a30 = q0.fma(b, a30);
             a31 = q1.fma(b, a31);
-            b = FloatVector.broadcast(SPECIES, k[k4 + c]);
+            b = FloatVector.broadcast(SPECIES, k[k0 + 4 * ROW + c]);
             a40 = q0.fma(b, a40);
             a41 = q1.fma(b, a41);
-            b = FloatVector.broadcast(SPECIES, k[k5 + c]);
+            b = FloatVector.broadcast(SPECIES, k[k0 + 5 * ROW + c]);
             a50 = q0.fma(b, a50);
             a51 = q1.fma(b, a51);
         }
@@ -131,41 +154,45 @@ final class VectorKernels implements AttentionKernels {
     }
 
     /** Scores of keys {@code [kk, kk + 6)}: 4 query vectors by 6 keys of accumulators. */
-    private static void scores4x6(float[] qt, int d, float[] k, int k0, int kStride, float[] st, int row) {
+    private static void scores4x6(float[] qt, int qBase, int width, float[] k, int k0, float[] st, int row, boolean add) {
         final int bq = QUERY_TILE; // a constant: C2 drops the range checks of index c * bq only then
-        int k1 = k0 + kStride, k2 = k1 + kStride, k3 = k2 + kStride, k4 = k3 + kStride, k5 = k4 + kStride;
-        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00, a40 = a00, a41 = a00, a42 = a00, a43 = a00, a50 = a00, a51 = a00, a52 = a00, a53 = a00;
-        for (int c = 0; c < d; c++) {
-            FloatVector q0 = FloatVector.fromArray(SPECIES, qt, c * bq);
-            FloatVector q1 = FloatVector.fromArray(SPECIES, qt, c * bq + L);
-            FloatVector q2 = FloatVector.fromArray(SPECIES, qt, c * bq + 2 * L);
-            FloatVector q3 = FloatVector.fromArray(SPECIES, qt, c * bq + 3 * L);
+        FloatVector a00 = start(st, row, add), a01 = start(st, row + L, add), a02 = start(st, row + 2 * L, add), a03 = start(st, row + 3 * L, add),
+                a10 = start(st, row + bq, add), a11 = start(st, row + bq + L, add), a12 = start(st, row + bq + 2 * L, add), a13 = start(st, row + bq + 3 * L, add),
+                a20 = start(st, row + 2 * bq, add), a21 = start(st, row + 2 * bq + L, add), a22 = start(st, row + 2 * bq + 2 * L, add), a23 = start(st, row + 2 * bq + 3 * L, add),
+                a30 = start(st, row + 3 * bq, add), a31 = start(st, row + 3 * bq + L, add), a32 = start(st, row + 3 * bq + 2 * L, add), a33 = start(st, row + 3 * bq + 3 * L, add),
+                a40 = start(st, row + 4 * bq, add), a41 = start(st, row + 4 * bq + L, add), a42 = start(st, row + 4 * bq + 2 * L, add), a43 = start(st, row + 4 * bq + 3 * L, add),
+                a50 = start(st, row + 5 * bq, add), a51 = start(st, row + 5 * bq + L, add), a52 = start(st, row + 5 * bq + 2 * L, add), a53 = start(st, row + 5 * bq + 3 * L, add);
+        for (int c = 0; c < width; c++) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, qt, qBase + c * bq);
+            FloatVector q1 = FloatVector.fromArray(SPECIES, qt, qBase + c * bq + L);
+            FloatVector q2 = FloatVector.fromArray(SPECIES, qt, qBase + c * bq + 2 * L);
+            FloatVector q3 = FloatVector.fromArray(SPECIES, qt, qBase + c * bq + 3 * L);
             FloatVector b = FloatVector.broadcast(SPECIES, k[k0 + c]);
             a00 = q0.fma(b, a00);
             a01 = q1.fma(b, a01);
             a02 = q2.fma(b, a02);
             a03 = q3.fma(b, a03);
-            b = FloatVector.broadcast(SPECIES, k[k1 + c]);
+            b = FloatVector.broadcast(SPECIES, k[k0 + ROW + c]);
             a10 = q0.fma(b, a10);
             a11 = q1.fma(b, a11);
             a12 = q2.fma(b, a12);
             a13 = q3.fma(b, a13);
-            b = FloatVector.broadcast(SPECIES, k[k2 + c]);
+            b = FloatVector.broadcast(SPECIES, k[k0 + 2 * ROW + c]);
             a20 = q0.fma(b, a20);
             a21 = q1.fma(b, a21);
             a22 = q2.fma(b, a22);
             a23 = q3.fma(b, a23);
-            b = FloatVector.broadcast(SPECIES, k[k3 + c]);
+            b = FloatVector.broadcast(SPECIES, k[k0 + 3 * ROW + c]);
             a30 = q0.fma(b, a30);
             a31 = q1.fma(b, a31);
             a32 = q2.fma(b, a32);
             a33 = q3.fma(b, a33);
-            b = FloatVector.broadcast(SPECIES, k[k4 + c]);
+            b = FloatVector.broadcast(SPECIES, k[k0 + 4 * ROW + c]);
             a40 = q0.fma(b, a40);
             a41 = q1.fma(b, a41);
             a42 = q2.fma(b, a42);
             a43 = q3.fma(b, a43);
-            b = FloatVector.broadcast(SPECIES, k[k5 + c]);
+            b = FloatVector.broadcast(SPECIES, k[k0 + 5 * ROW + c]);
             a50 = q0.fma(b, a50);
             a51 = q1.fma(b, a51);
             a52 = q2.fma(b, a52);
@@ -198,17 +225,17 @@ final class VectorKernels implements AttentionKernels {
     }
 
     /** Scores of keys {@code [kk, kk + 2)}: 2 query vectors by 2 keys of accumulators. */
-    private static void scores2x2(float[] qt, int d, float[] k, int k0, int kStride, float[] st, int row) {
+    private static void scores2x2(float[] qt, int qBase, int width, float[] k, int k0, float[] st, int row, boolean add) {
         final int bq = QUERY_TILE; // a constant: C2 drops the range checks of index c * bq only then
-        int k1 = k0 + kStride;
-        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00;
-        for (int c = 0; c < d; c++) {
-            FloatVector q0 = FloatVector.fromArray(SPECIES, qt, c * bq);
-            FloatVector q1 = FloatVector.fromArray(SPECIES, qt, c * bq + L);
+        FloatVector a00 = start(st, row, add), a01 = start(st, row + L, add),
+                a10 = start(st, row + bq, add), a11 = start(st, row + bq + L, add);
+        for (int c = 0; c < width; c++) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, qt, qBase + c * bq);
+            FloatVector q1 = FloatVector.fromArray(SPECIES, qt, qBase + c * bq + L);
             FloatVector b = FloatVector.broadcast(SPECIES, k[k0 + c]);
             a00 = q0.fma(b, a00);
             a01 = q1.fma(b, a01);
-            b = FloatVector.broadcast(SPECIES, k[k1 + c]);
+            b = FloatVector.broadcast(SPECIES, k[k0 + ROW + c]);
             a10 = q0.fma(b, a10);
             a11 = q1.fma(b, a11);
         }
@@ -219,21 +246,21 @@ final class VectorKernels implements AttentionKernels {
     }
 
     /** Scores of keys {@code [kk, kk + 2)}: 4 query vectors by 2 keys of accumulators. */
-    private static void scores4x2(float[] qt, int d, float[] k, int k0, int kStride, float[] st, int row) {
+    private static void scores4x2(float[] qt, int qBase, int width, float[] k, int k0, float[] st, int row, boolean add) {
         final int bq = QUERY_TILE; // a constant: C2 drops the range checks of index c * bq only then
-        int k1 = k0 + kStride;
-        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        for (int c = 0; c < d; c++) {
-            FloatVector q0 = FloatVector.fromArray(SPECIES, qt, c * bq);
-            FloatVector q1 = FloatVector.fromArray(SPECIES, qt, c * bq + L);
-            FloatVector q2 = FloatVector.fromArray(SPECIES, qt, c * bq + 2 * L);
-            FloatVector q3 = FloatVector.fromArray(SPECIES, qt, c * bq + 3 * L);
+        FloatVector a00 = start(st, row, add), a01 = start(st, row + L, add), a02 = start(st, row + 2 * L, add), a03 = start(st, row + 3 * L, add),
+                a10 = start(st, row + bq, add), a11 = start(st, row + bq + L, add), a12 = start(st, row + bq + 2 * L, add), a13 = start(st, row + bq + 3 * L, add);
+        for (int c = 0; c < width; c++) {
+            FloatVector q0 = FloatVector.fromArray(SPECIES, qt, qBase + c * bq);
+            FloatVector q1 = FloatVector.fromArray(SPECIES, qt, qBase + c * bq + L);
+            FloatVector q2 = FloatVector.fromArray(SPECIES, qt, qBase + c * bq + 2 * L);
+            FloatVector q3 = FloatVector.fromArray(SPECIES, qt, qBase + c * bq + 3 * L);
             FloatVector b = FloatVector.broadcast(SPECIES, k[k0 + c]);
             a00 = q0.fma(b, a00);
             a01 = q1.fma(b, a01);
             a02 = q2.fma(b, a02);
             a03 = q3.fma(b, a03);
-            b = FloatVector.broadcast(SPECIES, k[k1 + c]);
+            b = FloatVector.broadcast(SPECIES, k[k0 + ROW + c]);
             a10 = q0.fma(b, a10);
             a11 = q1.fma(b, a11);
             a12 = q2.fma(b, a12);
@@ -285,56 +312,57 @@ final class VectorKernels implements AttentionKernels {
     }
 
     @Override
-    public void accumulate(float[] p, int bq, int d, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot) {
+    public void accumulate(float[] p, int bq, int c0, int width, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot) {
+        assert vStride == ROW || keys == 1 : vStride;
         int c = 0;
-        for (; c + BLOCK <= d; c += BLOCK) {
+        for (; c + BLOCK <= width; c += BLOCK) {
             if (WIDE) {
-                accumulate4x6(p, v, vBase, vStride, keys, alpha, ot, c);
+                accumulate4x6(p, v, vBase, keys, alpha, ot, c0, c);
             } else {
-                accumulate2x6(p, v, vBase, vStride, keys, alpha, ot, c);
+                accumulate2x6(p, v, vBase, keys, alpha, ot, c0, c);
             }
         }
         // the rest in pairs (d = 128 leaves 2): one element at a time waits on each fma in turn
-        for (; c + 2 <= d; c += 2) {
+        for (; c + 2 <= width; c += 2) {
             if (WIDE) {
-                accumulate4x2(p, v, vBase, vStride, keys, alpha, ot, c);
+                accumulate4x2(p, v, vBase, keys, alpha, ot, c0, c);
             } else {
-                accumulate2x2(p, v, vBase, vStride, keys, alpha, ot, c);
+                accumulate2x2(p, v, vBase, keys, alpha, ot, c0, c);
             }
         }
-        for (; c < d; c++) {
+        for (; c < width; c++) {
             for (int r = 0; r < bq; r += L) {
-                FloatVector a = FloatVector.fromArray(SPECIES, ot, c * bq + r).mul(FloatVector.fromArray(SPECIES, alpha, r));
+                FloatVector a = FloatVector.fromArray(SPECIES, ot, (c0 + c) * bq + r).mul(FloatVector.fromArray(SPECIES, alpha, r));
                 for (int kk = 0; kk < keys; kk++) {
-                    a = FloatVector.fromArray(SPECIES, p, kk * bq + r).fma(FloatVector.broadcast(SPECIES, v[vBase + kk * vStride + c]), a);
+                    a = FloatVector.fromArray(SPECIES, p, kk * bq + r).fma(FloatVector.broadcast(SPECIES, v[vBase + kk * ROW + c]), a);
                 }
-                a.intoArray(ot, c * bq + r);
+                a.intoArray(ot, (c0 + c) * bq + r);
             }
         }
     }
 
     /** Output elements {@code [c, c + 6)} of the tile's queries: 2 query vectors by 6 elements of accumulators. */
-    private static void accumulate2x6(float[] p, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot, int c) {
+    private static void accumulate2x6(float[] p, float[] v, int vBase, int keys, float[] alpha, float[] ot, int c0, int c) {
         final int bq = QUERY_TILE; // a constant: C2 drops the range checks of index c * bq only then
         FloatVector alpha0 = FloatVector.fromArray(SPECIES, alpha, 0);
         FloatVector alpha1 = FloatVector.fromArray(SPECIES, alpha, L);
-        int o0 = c * bq, o1 = o0 + bq, o2 = o1 + bq, o3 = o2 + bq, o4 = o3 + bq, o5 = o4 + bq;
+        int o0 = (c0 + c) * bq;
         FloatVector a00 = FloatVector.fromArray(SPECIES, ot, o0).mul(alpha0);
         FloatVector a01 = FloatVector.fromArray(SPECIES, ot, o0 + L).mul(alpha1);
-        FloatVector a10 = FloatVector.fromArray(SPECIES, ot, o1).mul(alpha0);
-        FloatVector a11 = FloatVector.fromArray(SPECIES, ot, o1 + L).mul(alpha1);
-        FloatVector a20 = FloatVector.fromArray(SPECIES, ot, o2).mul(alpha0);
-        FloatVector a21 = FloatVector.fromArray(SPECIES, ot, o2 + L).mul(alpha1);
-        FloatVector a30 = FloatVector.fromArray(SPECIES, ot, o3).mul(alpha0);
-        FloatVector a31 = FloatVector.fromArray(SPECIES, ot, o3 + L).mul(alpha1);
-        FloatVector a40 = FloatVector.fromArray(SPECIES, ot, o4).mul(alpha0);
-        FloatVector a41 = FloatVector.fromArray(SPECIES, ot, o4 + L).mul(alpha1);
-        FloatVector a50 = FloatVector.fromArray(SPECIES, ot, o5).mul(alpha0);
-        FloatVector a51 = FloatVector.fromArray(SPECIES, ot, o5 + L).mul(alpha1);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, ot, o0 + bq).mul(alpha0);
+        FloatVector a11 = FloatVector.fromArray(SPECIES, ot, o0 + bq + L).mul(alpha1);
+        FloatVector a20 = FloatVector.fromArray(SPECIES, ot, o0 + 2 * bq).mul(alpha0);
+        FloatVector a21 = FloatVector.fromArray(SPECIES, ot, o0 + 2 * bq + L).mul(alpha1);
+        FloatVector a30 = FloatVector.fromArray(SPECIES, ot, o0 + 3 * bq).mul(alpha0);
+        FloatVector a31 = FloatVector.fromArray(SPECIES, ot, o0 + 3 * bq + L).mul(alpha1);
+        FloatVector a40 = FloatVector.fromArray(SPECIES, ot, o0 + 4 * bq).mul(alpha0);
+        FloatVector a41 = FloatVector.fromArray(SPECIES, ot, o0 + 4 * bq + L).mul(alpha1);
+        FloatVector a50 = FloatVector.fromArray(SPECIES, ot, o0 + 5 * bq).mul(alpha0);
+        FloatVector a51 = FloatVector.fromArray(SPECIES, ot, o0 + 5 * bq + L).mul(alpha1);
         for (int kk = 0; kk < keys; kk++) {
             FloatVector p0 = FloatVector.fromArray(SPECIES, p, kk * bq);
             FloatVector p1 = FloatVector.fromArray(SPECIES, p, kk * bq + L);
-            int row = vBase + kk * vStride + c;
+            int row = vBase + kk * ROW + c;
             FloatVector b = FloatVector.broadcast(SPECIES, v[row]);
             a00 = p0.fma(b, a00);
             a01 = p1.fma(b, a01);
@@ -356,56 +384,56 @@ final class VectorKernels implements AttentionKernels {
         }
         a00.intoArray(ot, o0);
         a01.intoArray(ot, o0 + L);
-        a10.intoArray(ot, o1);
-        a11.intoArray(ot, o1 + L);
-        a20.intoArray(ot, o2);
-        a21.intoArray(ot, o2 + L);
-        a30.intoArray(ot, o3);
-        a31.intoArray(ot, o3 + L);
-        a40.intoArray(ot, o4);
-        a41.intoArray(ot, o4 + L);
-        a50.intoArray(ot, o5);
-        a51.intoArray(ot, o5 + L);
+        a10.intoArray(ot, o0 + bq);
+        a11.intoArray(ot, o0 + bq + L);
+        a20.intoArray(ot, o0 + 2 * bq);
+        a21.intoArray(ot, o0 + 2 * bq + L);
+        a30.intoArray(ot, o0 + 3 * bq);
+        a31.intoArray(ot, o0 + 3 * bq + L);
+        a40.intoArray(ot, o0 + 4 * bq);
+        a41.intoArray(ot, o0 + 4 * bq + L);
+        a50.intoArray(ot, o0 + 5 * bq);
+        a51.intoArray(ot, o0 + 5 * bq + L);
     }
 
     /** Output elements {@code [c, c + 6)} of the tile's queries: 4 query vectors by 6 elements of accumulators. */
-    private static void accumulate4x6(float[] p, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot, int c) {
+    private static void accumulate4x6(float[] p, float[] v, int vBase, int keys, float[] alpha, float[] ot, int c0, int c) {
         final int bq = QUERY_TILE; // a constant: C2 drops the range checks of index c * bq only then
         FloatVector alpha0 = FloatVector.fromArray(SPECIES, alpha, 0);
         FloatVector alpha1 = FloatVector.fromArray(SPECIES, alpha, L);
         FloatVector alpha2 = FloatVector.fromArray(SPECIES, alpha, 2 * L);
         FloatVector alpha3 = FloatVector.fromArray(SPECIES, alpha, 3 * L);
-        int o0 = c * bq, o1 = o0 + bq, o2 = o1 + bq, o3 = o2 + bq, o4 = o3 + bq, o5 = o4 + bq;
+        int o0 = (c0 + c) * bq;
         FloatVector a00 = FloatVector.fromArray(SPECIES, ot, o0).mul(alpha0);
         FloatVector a01 = FloatVector.fromArray(SPECIES, ot, o0 + L).mul(alpha1);
         FloatVector a02 = FloatVector.fromArray(SPECIES, ot, o0 + 2 * L).mul(alpha2);
         FloatVector a03 = FloatVector.fromArray(SPECIES, ot, o0 + 3 * L).mul(alpha3);
-        FloatVector a10 = FloatVector.fromArray(SPECIES, ot, o1).mul(alpha0);
-        FloatVector a11 = FloatVector.fromArray(SPECIES, ot, o1 + L).mul(alpha1);
-        FloatVector a12 = FloatVector.fromArray(SPECIES, ot, o1 + 2 * L).mul(alpha2);
-        FloatVector a13 = FloatVector.fromArray(SPECIES, ot, o1 + 3 * L).mul(alpha3);
-        FloatVector a20 = FloatVector.fromArray(SPECIES, ot, o2).mul(alpha0);
-        FloatVector a21 = FloatVector.fromArray(SPECIES, ot, o2 + L).mul(alpha1);
-        FloatVector a22 = FloatVector.fromArray(SPECIES, ot, o2 + 2 * L).mul(alpha2);
-        FloatVector a23 = FloatVector.fromArray(SPECIES, ot, o2 + 3 * L).mul(alpha3);
-        FloatVector a30 = FloatVector.fromArray(SPECIES, ot, o3).mul(alpha0);
-        FloatVector a31 = FloatVector.fromArray(SPECIES, ot, o3 + L).mul(alpha1);
-        FloatVector a32 = FloatVector.fromArray(SPECIES, ot, o3 + 2 * L).mul(alpha2);
-        FloatVector a33 = FloatVector.fromArray(SPECIES, ot, o3 + 3 * L).mul(alpha3);
-        FloatVector a40 = FloatVector.fromArray(SPECIES, ot, o4).mul(alpha0);
-        FloatVector a41 = FloatVector.fromArray(SPECIES, ot, o4 + L).mul(alpha1);
-        FloatVector a42 = FloatVector.fromArray(SPECIES, ot, o4 + 2 * L).mul(alpha2);
-        FloatVector a43 = FloatVector.fromArray(SPECIES, ot, o4 + 3 * L).mul(alpha3);
-        FloatVector a50 = FloatVector.fromArray(SPECIES, ot, o5).mul(alpha0);
-        FloatVector a51 = FloatVector.fromArray(SPECIES, ot, o5 + L).mul(alpha1);
-        FloatVector a52 = FloatVector.fromArray(SPECIES, ot, o5 + 2 * L).mul(alpha2);
-        FloatVector a53 = FloatVector.fromArray(SPECIES, ot, o5 + 3 * L).mul(alpha3);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, ot, o0 + bq).mul(alpha0);
+        FloatVector a11 = FloatVector.fromArray(SPECIES, ot, o0 + bq + L).mul(alpha1);
+        FloatVector a12 = FloatVector.fromArray(SPECIES, ot, o0 + bq + 2 * L).mul(alpha2);
+        FloatVector a13 = FloatVector.fromArray(SPECIES, ot, o0 + bq + 3 * L).mul(alpha3);
+        FloatVector a20 = FloatVector.fromArray(SPECIES, ot, o0 + 2 * bq).mul(alpha0);
+        FloatVector a21 = FloatVector.fromArray(SPECIES, ot, o0 + 2 * bq + L).mul(alpha1);
+        FloatVector a22 = FloatVector.fromArray(SPECIES, ot, o0 + 2 * bq + 2 * L).mul(alpha2);
+        FloatVector a23 = FloatVector.fromArray(SPECIES, ot, o0 + 2 * bq + 3 * L).mul(alpha3);
+        FloatVector a30 = FloatVector.fromArray(SPECIES, ot, o0 + 3 * bq).mul(alpha0);
+        FloatVector a31 = FloatVector.fromArray(SPECIES, ot, o0 + 3 * bq + L).mul(alpha1);
+        FloatVector a32 = FloatVector.fromArray(SPECIES, ot, o0 + 3 * bq + 2 * L).mul(alpha2);
+        FloatVector a33 = FloatVector.fromArray(SPECIES, ot, o0 + 3 * bq + 3 * L).mul(alpha3);
+        FloatVector a40 = FloatVector.fromArray(SPECIES, ot, o0 + 4 * bq).mul(alpha0);
+        FloatVector a41 = FloatVector.fromArray(SPECIES, ot, o0 + 4 * bq + L).mul(alpha1);
+        FloatVector a42 = FloatVector.fromArray(SPECIES, ot, o0 + 4 * bq + 2 * L).mul(alpha2);
+        FloatVector a43 = FloatVector.fromArray(SPECIES, ot, o0 + 4 * bq + 3 * L).mul(alpha3);
+        FloatVector a50 = FloatVector.fromArray(SPECIES, ot, o0 + 5 * bq).mul(alpha0);
+        FloatVector a51 = FloatVector.fromArray(SPECIES, ot, o0 + 5 * bq + L).mul(alpha1);
+        FloatVector a52 = FloatVector.fromArray(SPECIES, ot, o0 + 5 * bq + 2 * L).mul(alpha2);
+        FloatVector a53 = FloatVector.fromArray(SPECIES, ot, o0 + 5 * bq + 3 * L).mul(alpha3);
         for (int kk = 0; kk < keys; kk++) {
             FloatVector p0 = FloatVector.fromArray(SPECIES, p, kk * bq);
             FloatVector p1 = FloatVector.fromArray(SPECIES, p, kk * bq + L);
             FloatVector p2 = FloatVector.fromArray(SPECIES, p, kk * bq + 2 * L);
             FloatVector p3 = FloatVector.fromArray(SPECIES, p, kk * bq + 3 * L);
-            int row = vBase + kk * vStride + c;
+            int row = vBase + kk * ROW + c;
             FloatVector b = FloatVector.broadcast(SPECIES, v[row]);
             a00 = p0.fma(b, a00);
             a01 = p1.fma(b, a01);
@@ -441,42 +469,42 @@ final class VectorKernels implements AttentionKernels {
         a01.intoArray(ot, o0 + L);
         a02.intoArray(ot, o0 + 2 * L);
         a03.intoArray(ot, o0 + 3 * L);
-        a10.intoArray(ot, o1);
-        a11.intoArray(ot, o1 + L);
-        a12.intoArray(ot, o1 + 2 * L);
-        a13.intoArray(ot, o1 + 3 * L);
-        a20.intoArray(ot, o2);
-        a21.intoArray(ot, o2 + L);
-        a22.intoArray(ot, o2 + 2 * L);
-        a23.intoArray(ot, o2 + 3 * L);
-        a30.intoArray(ot, o3);
-        a31.intoArray(ot, o3 + L);
-        a32.intoArray(ot, o3 + 2 * L);
-        a33.intoArray(ot, o3 + 3 * L);
-        a40.intoArray(ot, o4);
-        a41.intoArray(ot, o4 + L);
-        a42.intoArray(ot, o4 + 2 * L);
-        a43.intoArray(ot, o4 + 3 * L);
-        a50.intoArray(ot, o5);
-        a51.intoArray(ot, o5 + L);
-        a52.intoArray(ot, o5 + 2 * L);
-        a53.intoArray(ot, o5 + 3 * L);
+        a10.intoArray(ot, o0 + bq);
+        a11.intoArray(ot, o0 + bq + L);
+        a12.intoArray(ot, o0 + bq + 2 * L);
+        a13.intoArray(ot, o0 + bq + 3 * L);
+        a20.intoArray(ot, o0 + 2 * bq);
+        a21.intoArray(ot, o0 + 2 * bq + L);
+        a22.intoArray(ot, o0 + 2 * bq + 2 * L);
+        a23.intoArray(ot, o0 + 2 * bq + 3 * L);
+        a30.intoArray(ot, o0 + 3 * bq);
+        a31.intoArray(ot, o0 + 3 * bq + L);
+        a32.intoArray(ot, o0 + 3 * bq + 2 * L);
+        a33.intoArray(ot, o0 + 3 * bq + 3 * L);
+        a40.intoArray(ot, o0 + 4 * bq);
+        a41.intoArray(ot, o0 + 4 * bq + L);
+        a42.intoArray(ot, o0 + 4 * bq + 2 * L);
+        a43.intoArray(ot, o0 + 4 * bq + 3 * L);
+        a50.intoArray(ot, o0 + 5 * bq);
+        a51.intoArray(ot, o0 + 5 * bq + L);
+        a52.intoArray(ot, o0 + 5 * bq + 2 * L);
+        a53.intoArray(ot, o0 + 5 * bq + 3 * L);
     }
 
     /** Output elements {@code [c, c + 2)} of the tile's queries: 2 query vectors by 2 elements of accumulators. */
-    private static void accumulate2x2(float[] p, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot, int c) {
+    private static void accumulate2x2(float[] p, float[] v, int vBase, int keys, float[] alpha, float[] ot, int c0, int c) {
         final int bq = QUERY_TILE; // a constant: C2 drops the range checks of index c * bq only then
         FloatVector alpha0 = FloatVector.fromArray(SPECIES, alpha, 0);
         FloatVector alpha1 = FloatVector.fromArray(SPECIES, alpha, L);
-        int o0 = c * bq, o1 = o0 + bq;
+        int o0 = (c0 + c) * bq;
         FloatVector a00 = FloatVector.fromArray(SPECIES, ot, o0).mul(alpha0);
         FloatVector a01 = FloatVector.fromArray(SPECIES, ot, o0 + L).mul(alpha1);
-        FloatVector a10 = FloatVector.fromArray(SPECIES, ot, o1).mul(alpha0);
-        FloatVector a11 = FloatVector.fromArray(SPECIES, ot, o1 + L).mul(alpha1);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, ot, o0 + bq).mul(alpha0);
+        FloatVector a11 = FloatVector.fromArray(SPECIES, ot, o0 + bq + L).mul(alpha1);
         for (int kk = 0; kk < keys; kk++) {
             FloatVector p0 = FloatVector.fromArray(SPECIES, p, kk * bq);
             FloatVector p1 = FloatVector.fromArray(SPECIES, p, kk * bq + L);
-            int row = vBase + kk * vStride + c;
+            int row = vBase + kk * ROW + c;
             FloatVector b = FloatVector.broadcast(SPECIES, v[row]);
             a00 = p0.fma(b, a00);
             a01 = p1.fma(b, a01);
@@ -486,32 +514,32 @@ final class VectorKernels implements AttentionKernels {
         }
         a00.intoArray(ot, o0);
         a01.intoArray(ot, o0 + L);
-        a10.intoArray(ot, o1);
-        a11.intoArray(ot, o1 + L);
+        a10.intoArray(ot, o0 + bq);
+        a11.intoArray(ot, o0 + bq + L);
     }
 
     /** Output elements {@code [c, c + 2)} of the tile's queries: 4 query vectors by 2 elements of accumulators. */
-    private static void accumulate4x2(float[] p, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot, int c) {
+    private static void accumulate4x2(float[] p, float[] v, int vBase, int keys, float[] alpha, float[] ot, int c0, int c) {
         final int bq = QUERY_TILE; // a constant: C2 drops the range checks of index c * bq only then
         FloatVector alpha0 = FloatVector.fromArray(SPECIES, alpha, 0);
         FloatVector alpha1 = FloatVector.fromArray(SPECIES, alpha, L);
         FloatVector alpha2 = FloatVector.fromArray(SPECIES, alpha, 2 * L);
         FloatVector alpha3 = FloatVector.fromArray(SPECIES, alpha, 3 * L);
-        int o0 = c * bq, o1 = o0 + bq;
+        int o0 = (c0 + c) * bq;
         FloatVector a00 = FloatVector.fromArray(SPECIES, ot, o0).mul(alpha0);
         FloatVector a01 = FloatVector.fromArray(SPECIES, ot, o0 + L).mul(alpha1);
         FloatVector a02 = FloatVector.fromArray(SPECIES, ot, o0 + 2 * L).mul(alpha2);
         FloatVector a03 = FloatVector.fromArray(SPECIES, ot, o0 + 3 * L).mul(alpha3);
-        FloatVector a10 = FloatVector.fromArray(SPECIES, ot, o1).mul(alpha0);
-        FloatVector a11 = FloatVector.fromArray(SPECIES, ot, o1 + L).mul(alpha1);
-        FloatVector a12 = FloatVector.fromArray(SPECIES, ot, o1 + 2 * L).mul(alpha2);
-        FloatVector a13 = FloatVector.fromArray(SPECIES, ot, o1 + 3 * L).mul(alpha3);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, ot, o0 + bq).mul(alpha0);
+        FloatVector a11 = FloatVector.fromArray(SPECIES, ot, o0 + bq + L).mul(alpha1);
+        FloatVector a12 = FloatVector.fromArray(SPECIES, ot, o0 + bq + 2 * L).mul(alpha2);
+        FloatVector a13 = FloatVector.fromArray(SPECIES, ot, o0 + bq + 3 * L).mul(alpha3);
         for (int kk = 0; kk < keys; kk++) {
             FloatVector p0 = FloatVector.fromArray(SPECIES, p, kk * bq);
             FloatVector p1 = FloatVector.fromArray(SPECIES, p, kk * bq + L);
             FloatVector p2 = FloatVector.fromArray(SPECIES, p, kk * bq + 2 * L);
             FloatVector p3 = FloatVector.fromArray(SPECIES, p, kk * bq + 3 * L);
-            int row = vBase + kk * vStride + c;
+            int row = vBase + kk * ROW + c;
             FloatVector b = FloatVector.broadcast(SPECIES, v[row]);
             a00 = p0.fma(b, a00);
             a01 = p1.fma(b, a01);
@@ -527,10 +555,10 @@ final class VectorKernels implements AttentionKernels {
         a01.intoArray(ot, o0 + L);
         a02.intoArray(ot, o0 + 2 * L);
         a03.intoArray(ot, o0 + 3 * L);
-        a10.intoArray(ot, o1);
-        a11.intoArray(ot, o1 + L);
-        a12.intoArray(ot, o1 + 2 * L);
-        a13.intoArray(ot, o1 + 3 * L);
+        a10.intoArray(ot, o0 + bq);
+        a11.intoArray(ot, o0 + bq + L);
+        a12.intoArray(ot, o0 + bq + 2 * L);
+        a13.intoArray(ot, o0 + bq + 3 * L);
     }
 
     @Override
