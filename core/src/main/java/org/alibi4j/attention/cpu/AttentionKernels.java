@@ -45,9 +45,15 @@ interface AttentionKernels {
      * {@code m} and sum {@code l} and leaving in {@code alpha} the factor that rescales what was
      * accumulated before. Score {@code (kk, r)} becomes {@code s * scale + (0 - slope * |key - qpos[r]|)},
      * {@code key = firstKey + kk}; where {@code masked}, keys after {@code qpos[r]} are {@code -inf}.
+     *
+     * <p>Returns false, leaving {@code m} and {@code l} as they were, when every weight of the tile would be 0:
+     * each query's largest score is below {@code e^}{@link ScalarKernels#NEGLIGIBLE} of a max it has seen
+     * already, so the weights flush to 0 and {@code alpha} would be 1. The caller then skips
+     * {@link #accumulate}, which would only have added zeros. With keys visited nearest first this is
+     * most of a long row for ALiBi's steep heads.
      */
-    void softmax(float[] st, int bq, int keys, float scale, float slope, float firstKey, float[] qpos, boolean masked,
-                 float[] m, float[] l, float[] alpha);
+    boolean softmax(float[] st, int bq, int keys, float scale, float slope, float firstKey, float[] qpos, boolean masked,
+                    float[] m, float[] l, float[] alpha);
 
     /**
      * {@code ot[(c0 + c) * bq + r] = ot[(c0 + c) * bq + r] * alpha[r] + sum_kk p[kk * bq + r] * v[vBase + kk * vStride + c]}

@@ -51,8 +51,11 @@ final class PrefillTile {
         int chunk = rowStride == 0 ? d : Math.min(d, rowStride);
         RowSource keys = new RowSource();
         RowSource values = new RowSource();
-        for (int k0 = 0; k0 < keyEnd; k0 += bk) {
-            int count = Math.min(bk, keyEnd - k0);
+        // key tiles nearest first: the diagonal's large weights set each query's max early, so that far
+        // tiles of steep heads are seen to add nothing and skip the value product
+        for (int tileEnd = keyEnd; tileEnd > 0; tileEnd -= bk) {
+            int k0 = Math.max(0, tileEnd - bk);
+            int count = tileEnd - k0;
             for (int c0 = 0; c0 < d; c0 += chunk) {
                 int width = Math.min(chunk, d - c0);
                 keys.at(k, g, k0, count, c0, width, rowStride, s.keys, kernels);
@@ -60,13 +63,14 @@ final class PrefillTile {
             }
             // a tile wholly before the first query's position needs no mask
             boolean masked = causal && k0 + count - 1 > (long) j - i + q0;
+            boolean adds;
             if (floatForm) {
-                kernels.softmax(s.scores, bq, count, spec.scale(), slope, k0, s.positions, masked, s.max, s.sum, s.alpha);
+                adds = kernels.softmax(s.scores, bq, count, spec.scale(), slope, k0, s.positions, masked, s.max, s.sum, s.alpha);
             } else {
                 addExactBias(s, bq, count, spec.scale(), slope, k0, (long) j - i + q0, masked);
-                kernels.softmax(s.scores, bq, count, 1.0f, 0.0f, 0, s.positions, false, s.max, s.sum, s.alpha);
+                adds = kernels.softmax(s.scores, bq, count, 1.0f, 0.0f, 0, s.positions, false, s.max, s.sum, s.alpha);
             }
-            for (int c0 = 0; c0 < d; c0 += chunk) {
+            for (int c0 = 0; adds && c0 < d; c0 += chunk) {
                 int width = Math.min(chunk, d - c0);
                 values.at(v, g, k0, count, c0, width, rowStride, s.values, kernels);
                 kernels.accumulate(s.scores, bq, c0, width, values.array, values.base, values.stride, count, s.alpha, s.output);

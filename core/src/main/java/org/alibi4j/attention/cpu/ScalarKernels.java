@@ -58,18 +58,27 @@ final class ScalarKernels implements AttentionKernels {
     }
 
     @Override
-    public void softmax(float[] st, int bq, int keys, float scale, float slope, float firstKey, float[] qpos, boolean masked,
-                        float[] m, float[] l, float[] alpha) {
+    public boolean softmax(float[] st, int bq, int keys, float scale, float slope, float firstKey, float[] qpos, boolean masked,
+                           float[] m, float[] l, float[] alpha) {
+        boolean negligible = true;
         for (int r = 0; r < bq; r++) {
-            float max = m[r];
+            float tileMax = Float.NEGATIVE_INFINITY;
             for (int kk = 0; kk < keys; kk++) {
                 float key = firstKey + kk;
                 float s = masked && key > qpos[r]
                         ? Float.NEGATIVE_INFINITY
                         : st[kk * bq + r] * scale + (0.0f - slope * Math.abs(key - qpos[r]));
                 st[kk * bq + r] = s;
-                max = Math.max(max, s);
+                tileMax = Math.max(tileMax, s);
             }
+            alpha[r] = tileMax; // until the second pass
+            negligible &= tileMax - m[r] < NEGLIGIBLE;
+        }
+        if (negligible) {
+            return false;
+        }
+        for (int r = 0; r < bq; r++) {
+            float max = Math.max(m[r], alpha[r]);
             float safe = max == Float.NEGATIVE_INFINITY ? 0.0f : max; // no key seen yet: weights 0, not NaN
             float sum = 0;
             for (int kk = 0; kk < keys; kk++) {
@@ -81,6 +90,7 @@ final class ScalarKernels implements AttentionKernels {
             l[r] = l[r] * alpha[r] + sum;
             m[r] = max;
         }
+        return true;
     }
 
     @Override

@@ -31,7 +31,7 @@ final class VectorKernels implements AttentionKernels {
      */
     private static final boolean WIDE = SPECIES.vectorBitSize() >= 512;
     private static final int QUERY_TILE = (WIDE ? 4 : 2) * L;
-    private static final int KEY_TILE = 48;
+    private static final int KEY_TILE = 72;
     /**
      * Prefill key and value tiles have their rows this many floats apart (see {@link #tileRowStride()}).
      * A constant, so that C2 turns the rows a micro-kernel reads into fixed displacements from one index
@@ -277,14 +277,15 @@ final class VectorKernels implements AttentionKernels {
     }
 
     @Override
-    public void softmax(float[] st, int tile, int keys, float scale, float slope, float firstKey, float[] qpos, boolean masked,
-                        float[] m, float[] l, float[] alpha) {
+    public boolean softmax(float[] st, int tile, int keys, float scale, float slope, float firstKey, float[] qpos, boolean masked,
+                           float[] m, float[] l, float[] alpha) {
         final int bq = QUERY_TILE; // == tile, but a constant: C2 drops the range checks of index kk * bq only then
         FloatVector minusInfinity = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
         FloatVector zero = FloatVector.zero(SPECIES);
+        boolean negligible = true;
         for (int r = 0; r < bq; r += L) {
             FloatVector position = FloatVector.fromArray(SPECIES, qpos, r);
-            FloatVector max = FloatVector.fromArray(SPECIES, m, r);
+            FloatVector tileMax = minusInfinity;
             for (int kk = 0; kk < keys; kk++) {
                 FloatVector key = FloatVector.broadcast(SPECIES, firstKey + kk);
                 // the bias as forward computes it: 0 - slope * |key - qpos|, exact in float below 2^24
@@ -294,8 +295,17 @@ final class VectorKernels implements AttentionKernels {
                     s = s.blend(minusInfinity, key.compare(VectorOperators.GT, position));
                 }
                 s.intoArray(st, kk * bq + r);
-                max = max.max(s);
+                tileMax = tileMax.max(s);
             }
+            tileMax.intoArray(alpha, r); // until the second pass
+            negligible &= tileMax.sub(FloatVector.fromArray(SPECIES, m, r)).compare(VectorOperators.LT, UNDERFLOW).allTrue();
+        }
+        if (negligible) {
+            return false;
+        }
+        for (int r = 0; r < bq; r += L) {
+            FloatVector previous = FloatVector.fromArray(SPECIES, m, r);
+            FloatVector max = previous.max(FloatVector.fromArray(SPECIES, alpha, r));
             // a query that has seen no key yet keeps weight 0 rather than exp(-inf + inf) = NaN
             FloatVector safe = max.blend(zero, max.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
             FloatVector sum = zero;
@@ -304,11 +314,12 @@ final class VectorKernels implements AttentionKernels {
                 p.intoArray(st, kk * bq + r);
                 sum = sum.add(p);
             }
-            FloatVector a = exp(FloatVector.fromArray(SPECIES, m, r).sub(safe));
+            FloatVector a = exp(previous.sub(safe));
             a.intoArray(alpha, r);
             FloatVector.fromArray(SPECIES, l, r).fma(a, sum).intoArray(l, r);
             max.intoArray(m, r);
         }
+        return true;
     }
 
     @Override

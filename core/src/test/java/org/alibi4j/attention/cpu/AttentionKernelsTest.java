@@ -1,6 +1,8 @@
 package org.alibi4j.attention.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -68,6 +70,41 @@ class AttentionKernelsTest {
         assertEquals(exact, sum, lanes * Math.ulp((float) exact));
         for (int rep = 0; rep < 20_000; rep++) { // the same bits interpreted and compiled
             assertEquals(Float.floatToRawIntBits(sum), Float.floatToRawIntBits(VectorKernels.sum(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, values, 0))));
+        }
+    }
+
+    @Test
+    void aTileWhoseWeightsAllFlushToZeroIsReportedAndChangesNoRunningState() {
+        for (AttentionKernels kernels : List.of(new ScalarKernels(), new VectorKernels())) {
+            int bq = kernels.queryTile(), keys = 5;
+            float[] positions = new float[bq];
+            float[] max = new float[bq];
+            float[] sum = new float[bq];
+            for (int r = 0; r < bq; r++) {
+                positions[r] = 1000 + r;
+                max[r] = 3.0f;   // seen before, at the diagonal
+                sum[r] = 1.5f;
+            }
+            // keys 0..4 at a slope of 0.05 from queries at 1000 and beyond: 2 - 49.8 or less, over 44 below the max of 3
+            float[] farScores = new float[keys * bq];
+            java.util.Arrays.fill(farScores, 2.0f);
+            float[] m = max.clone(), l = sum.clone(), alpha = new float[bq];
+            assertFalse(kernels.softmax(farScores, bq, keys, 1.0f, 0.05f, 0, positions, false, m, l, alpha), kernels.describe());
+            assertArrayEquals(max, m, kernels.describe() + ": the running max is left as it was");
+            assertArrayEquals(sum, l, kernels.describe() + ": the running sum is left as it was");
+
+            // one query whose largest weight is just above the flush still counts: the tile adds
+            float[] scores = new float[keys * bq];
+            java.util.Arrays.fill(scores, 2.0f);
+            scores[4 * bq + 7] = 12.0f; // key 4 of query 7: 12 - 50.15, 41.15 below the max: not negligible
+            assertTrue(kernels.softmax(scores, bq, keys, 1.0f, 0.05f, 0, positions, false, max.clone(), sum.clone(), alpha),
+                    kernels.describe());
+
+            // nothing seen yet (max -inf): never reported as negligible
+            float[] none = new float[bq];
+            java.util.Arrays.fill(none, Float.NEGATIVE_INFINITY);
+            assertTrue(kernels.softmax(farScores.clone(), bq, keys, 1.0f, 0.05f, 0, positions, false, none, new float[bq], alpha),
+                    kernels.describe());
         }
     }
 }
