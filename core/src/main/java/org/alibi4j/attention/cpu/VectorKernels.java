@@ -31,7 +31,7 @@ final class VectorKernels implements AttentionKernels {
      */
     private static final boolean WIDE = SPECIES.vectorBitSize() >= 512;
     private static final int QUERY_TILE = (WIDE ? 4 : 2) * L;
-    private static final int KEY_TILE = 72;
+    private static final int KEY_TILE = 48;
     /**
      * Prefill key and value tiles have their rows this many floats apart (see {@link #tileRowStride()}).
      * A constant, so that C2 turns the rows a micro-kernel reads into fixed displacements from one index
