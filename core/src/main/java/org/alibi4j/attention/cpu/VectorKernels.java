@@ -13,9 +13,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Prefill is a register-blocking problem: each micro-kernel keeps a block of query vectors by 6 keys
  * (or 6 head elements) of accumulators in registers and per step loads the query vectors and broadcasts
  * 6 key (value) elements: 4 by 6 (24 accumulators, 2.4 fused multiply-adds a load) where 512-bit vectors
- * come with 32 registers, 2 by 6 (12 accumulators, 1.5 a load) in AVX2's 16. The tile width is a
- * constant inside the micro-kernels: with it C2 removes the range checks of the tile loads, which it
- * kept when the width came as an argument (measured: 0.66 to 0.80 of the FMA peak on their own).
+ * come with 32 registers, 2 by 6 (12 accumulators, 1.5 a load) in AVX2's 16. The tile width and the
+ * row stride of the key and value tiles are constants inside the micro-kernels: with them C2 removes
+ * the range checks of the tile loads and addresses six rows from one index, which it did not when they
+ * came as arguments.
  *
  * <p>Results are deterministic: the same inputs give the same bits on every call, whether the JIT has
  * compiled the kernels yet or not. Hence {@link #exp} of its own (the API's exponential is a different
