@@ -78,7 +78,7 @@ final class AttentionReport {
 
     private void prefillTable(StringBuilder md) {
         md.append("\n### Prefill (`AttentionBenchmark`)\n\n");
-        md.append("GFLOP/s count `4 T i j d` FLOPs, halved for a causal mask. `of FMA peak`: fused GFLOP/s over those of "
+        md.append("GFLOP/s count `4 T i j d` FLOPs, halved for a causal mask, whatever the kernels skip (the fused kernels skip the product with V of a key tile whose weights all flush to zero, as the seeded inputs' steeper heads give on long rows). `of FMA peak`: fused GFLOP/s over those of "
                 + "`fmaPeakBaseline` (independent Vector API FMAs on registers, no loads, same threads; target >= 0.5 on P1). "
                 + "`vs materialise`: time of `materializeThenAttendBaseline` (bias, `[T, i, j]` scores, softmax, times V, in "
                 + "Vector API Java) over the fused time (target >= 2). `vs plain Java`: the same fused algorithm on the "
