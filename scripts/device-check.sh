@@ -232,7 +232,7 @@ stage_smoke() {
 }
 
 # Test classes whose skips are allowed: they need two devices, or fp16.
-SKIPPABLE=' org\.alibi4j\.tornado\.(MultiDeviceTornadoBackendTest|MultiDeviceTornadoAttentionBackendTest|HalfPrecisionTest|AttentionStepTest)$'
+SKIPPABLE=' org\.alibi4j\.tornado\.(MultiDeviceTornadoBackendTest|MultiDeviceTornadoAttentionBackendTest|HalfPrecisionTest|HalfAttentionTasksTest|AttentionStepTest)$'
 
 stage_tests() {
   # As kernels/pom.xml runs them: -da for TornadoVM's packages only (see the comment there). The classes
@@ -268,7 +268,7 @@ stage_tests() {
 # tests_verdict BACKEND EXIT LOG REPORTS: JUnit's exit status is 0 when tests abort on an assumption (no
 # TornadoVM, no device), so a pass also needs every test found to have succeeded, except those skipped
 # for want of two devices (MultiDeviceTornadoBackendTest, MultiDeviceTornadoAttentionBackendTest) or of
-# fp16 (HalfPrecisionTest, AttentionStepTest's half-precision case): no test
+# fp16 (HalfPrecisionTest, HalfAttentionTasksTest, AttentionStepTest's half-precision case): no test
 # failed, none of another class was skipped or aborted, and those found but not successful are no more
 # than those skipped (a class aborted as a whole reports its tests skipped, not all of them found).
 tests_verdict() {
