@@ -17,7 +17,9 @@ import org.alibi4j.internal.Arguments;
  *     attention.decode(position, query, kCache, vCache, output);   // one step over keys 0..position
  * }
  * }</pre>
-
+ *
+ * <p>A decode loop that keeps its keys and values where the backend computes (on a device: sent once,
+ * not at every step) uses a {@link KvCache} from {@link #openKvCache(int)}.
  *
  * <ul>
  *   <li><b>Alignment</b>: the {@code i} queries of a prefill are the last {@code i} of the {@code j}
@@ -103,6 +105,21 @@ public final class AlibiAttention implements AutoCloseable {
         ShapeChecks.queries(spec, "out", out, 1);
         ShapeChecks.writable(out);
         backend.decode(spec, position, q, kCache, vCache, out);
+    }
+
+    /**
+     * A cache of {@code capacity} positions of keys and values in floats, kept where the backend computes,
+     * for a decode loop that sends each key and value once ({@link KvCache}). The caller closes it.
+     *
+     * @throws IllegalArgumentException if {@code capacity < 1}, or the cache cannot be that large on the backend
+     */
+    public KvCache openKvCache(int capacity) {
+        return openKvCache(capacity, HeadTensor.Precision.F32);
+    }
+
+    /** {@link #openKvCache(int)} keeping K and V at {@code precision}: {@link HeadTensor.Precision#F16} keeps IEEE halves. */
+    public KvCache openKvCache(int capacity, HeadTensor.Precision precision) {
+        return new KvCache(spec, backend, capacity, precision);
     }
 
     @Override
