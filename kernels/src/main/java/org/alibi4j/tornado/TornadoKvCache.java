@@ -149,8 +149,9 @@ final class TornadoKvCache implements BackendKvCache {
         try {
             synchronized (owner.deviceLock()) {
                 // compiles the kernels and allocates the caches: no step pays TornadoVM's JIT. The append
-                // graph runs first, for the others take the caches from it. The decode reads a row never
-                // written; its output is dropped.
+                // graph runs first (with no row to write), for the others take the caches from it. The
+                // decode reads a row never written; its output is dropped.
+                rowAt.set(1, 0);
                 execute(APPEND_ROW);
                 execute(DECODE);
             }
