@@ -142,7 +142,7 @@ class TornadoKvCacheTest extends KvCacheContract {
     /**
      * {@code bytes}, as TornadoVM counted them, are the {@code payload} of {@code arrays} arrays, their
      * headers ({@link TornadoNativeArray#ARRAY_HEADER} each) and the argument frames of {@code tasks} kernels
-     * (24 bytes each on PoCL; 64 allowed): one row of the caches ({@code 2 * D * 4} bytes a head) is more.
+     * (up to 64 bytes each allowed): one row of the caches ({@code 2 * D * 4} bytes a head) is more.
      */
     private static void assertCopied(String what, long payload, int arrays, int tasks, long bytes) {
         long most = payload + arrays * TornadoNativeArray.ARRAY_HEADER + tasks * 64L;
