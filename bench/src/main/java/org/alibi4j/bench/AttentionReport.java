@@ -5,17 +5,24 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
- * The attention section of {@code RESULTS.md}: per shape and K/V precision, the fused time, its
- * GFLOP/s (prefill) or GB/s read (decode) as a fraction of the same run's baseline (FMA peak, read
+ * The attention sections of {@code RESULTS.md}. On the CPU, per shape and K/V precision: the fused time,
+ * its GFLOP/s (prefill) or GB/s read (decode) as a fraction of the same run's baseline (FMA peak, read
  * bandwidth), its speed-up over materialise-then-attend and over the plain-Java kernels, and PyTorch's
  * time (HF BLOOM's attention, from the file {@code scripts/pytorch_peer.py --attention --out} writes)
- * with the speed-up over it. Every ratio is computed from rows of this run, except PyTorch's.
+ * with the speed-up over it. On TornadoVM, per shape: the prefill's GFLOP/s as a fraction of the device's
+ * FMA loop, a decode step's GB/s (in an engine's graph and through the resident {@code KvCache}) as a
+ * fraction of a device copy, the cache against the stateless host call, and the CPU backend beside them.
+ * Every ratio is computed from rows of this run, except PyTorch's.
  */
 final class AttentionReport {
     static final String PREFILL = "AttentionBenchmark";
     static final String DECODE = "DecodeBenchmark";
+    static final String TORNADO_PREFILL = "TornadoAttentionBenchmark";
+    static final String TORNADO_DECODE = "TornadoDecodeBenchmark";
 
     private final List<Report.Row> rows;
     private final Map<String, String> kernels;
@@ -31,19 +38,28 @@ final class AttentionReport {
     }
 
     static boolean isAttention(String benchmark) {
-        return benchmark.equals(PREFILL) || benchmark.equals(DECODE);
+        return benchmark.equals(PREFILL) || benchmark.equals(DECODE) || benchmark.equals(TORNADO_PREFILL) || benchmark.equals(TORNADO_DECODE);
     }
 
     void append(StringBuilder md) {
-        boolean prefill = rows.stream().anyMatch(r -> r.benchmark().equals(PREFILL));
-        boolean decode = rows.stream().anyMatch(r -> r.benchmark().equals(DECODE));
+        appendCpu(md);
+        appendTornado(md);
+    }
+
+    private boolean ran(String benchmark) {
+        return rows.stream().anyMatch(r -> r.benchmark().equals(benchmark));
+    }
+
+    private void appendCpu(StringBuilder md) {
+        boolean prefill = ran(PREFILL);
+        boolean decode = ran(DECODE);
         if (!prefill && !decode) {
             return;
         }
         md.append("\n## Fused ALiBi attention on the CPU\n\n");
         md.append("Each benchmark method runs in its own forked JVM (`--add-modules jdk.incubator.vector`), with the same "
                 + "threads (`threads` below) for the backend and every baseline. Kernels that ran: ");
-        md.append(kernelsText()).append(".\n\n");
+        md.append(kernelsText(what -> !what.startsWith("Tornado"))).append(".\n\n");
         md.append("The PyTorch peer: ").append(peerText()).append("\n");
         if (prefill) {
             prefillTable(md);
@@ -53,13 +69,16 @@ final class AttentionReport {
         }
     }
 
-    private String kernelsText() {
-        if (kernels.isEmpty()) {
+    /** The kernels recorded for the benchmarks {@code which} accepts (by their record's key), grouped by kernels. */
+    private String kernelsText(Predicate<String> which) {
+        Map<String, String> recorded = kernels.entrySet().stream().filter(e -> which.test(e.getKey()))
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+        if (recorded.isEmpty()) {
             return "not recorded (the forks' record, `KernelLog`, was not found)";
         }
         StringBuilder text = new StringBuilder();
-        new TreeSet<>(kernels.values()).forEach(k -> {
-            List<String> methods = kernels.entrySet().stream().filter(e -> e.getValue().equals(k))
+        new TreeSet<>(recorded.values()).forEach(k -> {
+            List<String> methods = recorded.entrySet().stream().filter(e -> e.getValue().equals(k))
                     .map(e -> e.getKey().substring(e.getKey().lastIndexOf(' ') + 1)).distinct().sorted().toList();
             text.append(text.isEmpty() ? "" : "; ").append("`").append(String.join("`, `", methods)).append("`: ").append(k);
         });
@@ -132,6 +151,78 @@ final class AttentionReport {
                     .append(plain.map(AttentionReport::time).orElse("-")).append(" | ")
                     .append(plain.map(p -> ratio(p.seconds(), fused.seconds())).orElse("-")).append(" | ");
             appendPeer(md, fused);
+        }
+    }
+
+    private void appendTornado(StringBuilder md) {
+        boolean prefill = ran(TORNADO_PREFILL);
+        boolean decode = ran(TORNADO_DECODE);
+        if (!prefill && !decode) {
+            return;
+        }
+        md.append("\n## Fused ALiBi attention on TornadoVM\n\n");
+        md.append("Each method runs in its own forked JVM with TornadoVM's flags, on the device named above. Every ratio is "
+                + "against a baseline run on the same device in the same run. The CPU backend's kernels in those forks: ")
+                .append(kernelsText(what -> what.startsWith("Tornado"))).append(".\n");
+        if (prefill) {
+            tornadoPrefillTable(md);
+        }
+        if (decode) {
+            tornadoDecodeTable(md);
+        }
+    }
+
+    private void tornadoPrefillTable(StringBuilder md) {
+        md.append("\n### Prefill (`TornadoAttentionBenchmark`)\n\n");
+        md.append("`device`: the tiled prefill task in an engine's graph, Q, K and V on the device, the output left there. "
+                + "GFLOP/s as on the CPU. `of FMA loop`: its GFLOP/s over those of `deviceFmaBaseline` (" + DeviceBaselines.FMA_WORK_ITEMS
+                + " work-items, each " + DeviceBaselines.FMA_CHAINS + " independent chains of " + DeviceBaselines.FMA_STEPS
+                + " OpenCL `fma`s on registers). `CPU backend`: the `cpu` attention backend on the same values (in a fork with "
+                + "TornadoVM's JVM flags); `device vs CPU`: its time over the device's.\n\n");
+        md.append("| shape | device | GFLOP/s | FMA loop GFLOP/s | of FMA loop | CPU backend | device vs CPU |\n");
+        md.append("|---|---|---|---|---|---|---|\n");
+        for (Report.Row device : rows(TORNADO_PREFILL, "tornadoAttention")) {
+            AttentionShape shape = AttentionShape.prefill(device.params().get("shape"));
+            double gflops = shape.prefillFlops() / device.seconds() / 1e9;
+            Optional<Double> fmaGflops = same(device, "deviceFmaBaseline").map(b -> DeviceBaselines.FMA_FLOPS / b.seconds() / 1e9);
+            Optional<Report.Row> cpu = same(device, "cpuAttention");
+            md.append("| ").append(shape.name()).append(" (").append(shape.describe()).append(") | ").append(time(device)).append(" | ")
+                    .append(String.format("%.1f", gflops)).append(" | ")
+                    .append(fmaGflops.map(g -> String.format("%.1f", g)).orElse("-")).append(" | ")
+                    .append(fmaGflops.map(g -> String.format("%.2f", gflops / g)).orElse("-")).append(" | ")
+                    .append(cpu.map(AttentionReport::time).orElse("-")).append(" | ")
+                    .append(cpu.map(c -> ratio(c.seconds(), device.seconds())).orElse("-")).append(" |\n");
+        }
+    }
+
+    private void tornadoDecodeTable(StringBuilder md) {
+        md.append("\n### Decode (`TornadoDecodeBenchmark`)\n\n");
+        md.append("One step at the last position of a full cache of floats. GB/s read count the K and V bytes the step reads, each "
+                + "key/value head once. `copy GB/s`: `deviceCopyBaseline`, as many floats as K and V copied from one device buffer to "
+                + "another, bytes read plus bytes written; `of copy`: a step's GB/s over those. `engine graph`: the decode tasks in an "
+                + "engine's graph, caches on the device. `KV cache`: `KvCache.decode` on the `tornado` backend (the cache appended once; "
+                + "the query in, the output back). `stateless`: `AlibiAttention.decode` on `tornado`, which copies K and V to the "
+                + "device every step; `cache vs stateless`: its time over the cache's.\n\n");
+        md.append("| shape | engine graph | GB/s read | copy GB/s | of copy | KV cache | of copy | stateless | cache vs stateless "
+                + "| CPU backend |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Report.Row engine : rows(TORNADO_DECODE, "tornadoAttention")) {
+            AttentionShape shape = AttentionShape.decode(engine.params().get("shape"));
+            long bytes = shape.decodeBytes(Float.BYTES);
+            Optional<Double> copyGbps = same(engine, "deviceCopyBaseline").map(b -> DeviceBaselines.copyBytes(shape) / b.seconds() / 1e9);
+            Optional<Report.Row> cache = same(engine, "kvCache");
+            Optional<Report.Row> stateless = same(engine, "statelessDecode");
+            Optional<Report.Row> cpu = same(engine, "cpuAttention");
+            double gbps = bytes / engine.seconds() / 1e9;
+            md.append("| ").append(shape.name()).append(" (").append(shape.describe()).append(") | ").append(time(engine)).append(" | ")
+                    .append(String.format("%.1f", gbps)).append(" | ")
+                    .append(copyGbps.map(g -> String.format("%.1f", g)).orElse("-")).append(" | ")
+                    .append(copyGbps.map(g -> String.format("%.2f", gbps / g)).orElse("-")).append(" | ")
+                    .append(cache.map(AttentionReport::time).orElse("-")).append(" | ")
+                    .append(cache.flatMap(c -> copyGbps.map(g -> String.format("%.2f", bytes / c.seconds() / 1e9 / g))).orElse("-")).append(" | ")
+                    .append(stateless.map(AttentionReport::time).orElse("-")).append(" | ")
+                    .append(stateless.flatMap(st -> cache.map(c -> ratio(st.seconds(), c.seconds()))).orElse("-")).append(" | ")
+                    .append(cpu.map(AttentionReport::time).orElse("-")).append(" |\n");
         }
     }
 

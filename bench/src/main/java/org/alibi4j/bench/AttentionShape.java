@@ -1,5 +1,9 @@
 package org.alibi4j.bench;
 
+import org.alibi4j.AlibiSlopes;
+import org.alibi4j.BiasForm;
+import org.alibi4j.attention.AttentionSpec;
+
 /**
  * The attention shapes of the issue "Fused ALiBi attention on the CPU", by name: what the attention
  * benchmarks take as {@code @Param shape}, what {@link Report} turns into FLOPs and bytes, and what
@@ -63,6 +67,12 @@ record AttentionShape(String name, int heads, int kvHeads, int i, int j, int d, 
     /** The bytes of K and V a decode step reads, each key/value head once. */
     long decodeBytes(int bytesPerElement) {
         return 2L * kvHeads * j * d * bytesPerElement;
+    }
+
+    /** What the shape computes: every head biased, the default scale, causal or symmetric. */
+    AttentionSpec spec() {
+        return new AttentionSpec(AlibiSlopes.forHeads(heads), heads, kvHeads, d, AttentionSpec.defaultScale(d),
+                causal ? BiasForm.CAUSAL : BiasForm.SYMMETRIC);
     }
 
     /** E.g. {@code "32 heads (8 KV), 2048 x 2048, d = 128, causal"}. */

@@ -138,8 +138,9 @@ final class Report {
                 .append(" |\n\n");
         md.append("Bandwidth is bytes written per second; `vs baseline` is this row's bandwidth over that of a ")
                 .append("multi-threaded `Arrays.fill` of the same floats measured in the same run ")
-                .append("(time of the baseline over time of the row); for the Tornado* benchmarks the baseline is a ")
-                .append("device-side fill of as many floats (`deviceFillBaseline`), and `CacheHitBenchmark backend=tornado` ")
+                .append("(time of the baseline over time of the row); for the TornadoVM bias benchmarks the baseline is a ")
+                .append("device-side fill of as many floats (`deviceFillBaseline`; the attention ones have baselines of their own, ")
+                .append("below), and `CacheHitBenchmark backend=tornado` ")
                 .append("serves views of a tensor resident on the device. The machine is shared: trust ratios over times.\n");
         if (!notRun.isEmpty()) {
             md.append("\nNot run (JMH reported an error in their set-up; the run's console output has it):\n\n");

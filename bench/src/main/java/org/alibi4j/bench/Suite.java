@@ -149,7 +149,8 @@ public final class Suite {
                     Run.onTornado("TornadoFusedAddBenchmark", new String[][] {{"heads", "32"}, {"size", "2048"}, {"form", "SYMMETRIC"}}),
                     Run.onTornado("TornadoHalfBenchmark", new String[][] {{"heads", "32"}, {"size", "2048"}}),
                     Run.onTornado("TornadoHostAddBenchmark", new String[][] {{"size", "64"}}),
-                    Run.onTornado("TornadoAttentionBenchmark", new String[][] {{"shape", "P3", "D2"}}));
+                    Run.onTornado("TornadoAttentionBenchmark", new String[][] {{"shape", "P3"}}),
+                    Run.onTornado("TornadoDecodeBenchmark", new String[][] {{"shape", "D2"}}));
             case full -> List.of(
                     Run.onTornado("TornadoMaterializeBenchmark", new String[][] {{"heads", "8"}, {"size", "128", "512", "1024", "2048", "4096", "8192"}}),
                     Run.onTornado("TornadoMaterializeBenchmark", new String[][] {{"heads", "32"}, {"size", "128", "512", "1024", "2048", "4096"}}),
@@ -158,7 +159,8 @@ public final class Suite {
                     Run.onTornado("TornadoFusedAddBenchmark", new String[][] {}),
                     Run.onTornado("TornadoHalfBenchmark", new String[][] {}),
                     Run.onTornado("TornadoHostAddBenchmark", new String[][] {}),
-                    Run.onTornado("TornadoAttentionBenchmark", new String[][] {}));
+                    Run.onTornado("TornadoAttentionBenchmark", new String[][] {}),
+                    Run.onTornado("TornadoDecodeBenchmark", new String[][] {}));
         };
     }
 

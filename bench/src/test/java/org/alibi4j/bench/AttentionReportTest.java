@@ -44,6 +44,44 @@ class AttentionReportTest {
         assertTrue(md.toString().contains("libopenblasp-r0.3.21.so"), md.toString());
     }
 
+    private static Report.Row tornado(String benchmark, String method, String shape, double ms) {
+        return new Report.Row(benchmark, method, Map.of("shape", shape), ms / 1e3, 0, ms, 0, "ms/op");
+    }
+
+    @Test
+    void tornadoPrefillIsAFractionOfTheDeviceFmaLoop() {
+        // P3: 4 * 16 * 512 * 512 * 64 = 1.074 GFLOP; the FMA loop: 2 * 2^20 * 8 * 1024 = 17.18 GFLOP
+        List<Report.Row> rows = List.of(
+                tornado("TornadoAttentionBenchmark", "tornadoAttention", "P3", 10.737),
+                tornado("TornadoAttentionBenchmark", "deviceFmaBaseline", "P3", 85.9),
+                tornado("TornadoAttentionBenchmark", "cpuAttention", "P3", 32.2));
+        StringBuilder md = new StringBuilder();
+        new AttentionReport(rows, Map.of(), null, "none").append(md);
+        String p3 = line(md.toString(), "| P3 ");
+        // 100.0 GFLOP/s against the loop's 200.0: 0.50; the CPU 3x slower
+        assertTrue(p3.contains("| 100.0 | 200.0 | 0.50 | 32.20 ± 0.00 ms | 3.00x |"), p3);
+        assertTrue(md.toString().contains("## Fused ALiBi attention on TornadoVM"), md.toString());
+        assertTrue(!md.toString().contains("on the CPU\n"), "no CPU section without CPU rows");
+    }
+
+    @Test
+    void tornadoDecodeIsAFractionOfTheDeviceCopyAndTheCacheIsComparedWithTheStatelessCall() {
+        // D2: K and V read 2 * 8 * 32768 * 128 * 4 = 268.4 MB; the copy moves twice that
+        List<Report.Row> rows = List.of(
+                tornado("TornadoDecodeBenchmark", "tornadoAttention", "D2", 2.684),
+                tornado("TornadoDecodeBenchmark", "deviceCopyBaseline", "D2", 2.684),
+                tornado("TornadoDecodeBenchmark", "kvCache", "D2", 5.368),
+                tornado("TornadoDecodeBenchmark", "statelessDecode", "D2", 53.68),
+                tornado("TornadoDecodeBenchmark", "cpuAttention", "D2", 20));
+        StringBuilder md = new StringBuilder();
+        new AttentionReport(rows, Map.of(), null, "none").append(md);
+        String d2 = line(md.toString(), "| D2 ");
+        // 100 GB/s read against a copy of 200 GB/s (read + write): 0.50; the cache at 50 GB/s, 0.25, 10x the stateless call
+        assertTrue(d2.contains("| 2.68 ± 0.00 ms | 100.0 | 200.0 | 0.50 | 5.37 ± 0.00 ms | 0.25 | 53.68 ± 0.00 ms | 10.00x | 20.00 ± 0.00 ms |"),
+                d2);
+        assertEquals(2 * AttentionShape.D2.decodeBytes(4), DeviceBaselines.copyBytes(AttentionShape.D2));
+    }
+
     @Test
     void decodeRowCountsEachKeyValueHeadOnceAndHalvesAsTwoBytes() {
         // D2 with halves: 2 * 8 * 32768 * 128 * 2 bytes = 134.2 MB

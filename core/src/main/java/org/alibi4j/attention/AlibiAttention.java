@@ -18,6 +18,9 @@ import org.alibi4j.internal.Arguments;
  * }
  * }</pre>
  *
+ * <p>A decode loop that keeps its keys and values where the backend computes (on a device: sent once,
+ * not at every step) uses a {@link KvCache} from {@link #openKvCache(int)}.
+ *
  * <ul>
  *   <li><b>Alignment</b>: the {@code i} queries of a prefill are the last {@code i} of the {@code j}
  *       keys (bottom-right, as {@code forward(i, j)}); {@code i > j} is allowed.</li>
@@ -68,14 +71,10 @@ public final class AlibiAttention implements AutoCloseable {
      * @throws IllegalArgumentException if a shape does not fit the spec or the others (nothing is written)
      */
     public void prefill(HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out) {
-        checkQueries("q", q, -1);
-        checkKeys("k", k);
-        checkKeys("v", v);
-        if (k.rows() != v.rows()) {
-            throw new IllegalArgumentException("k and v must hold as many keys (were " + k.rows() + " and " + v.rows() + ")");
-        }
-        checkQueries("out", out, q.rows());
-        checkWritable(out);
+        ShapeChecks.queries(spec, "q", q, -1);
+        ShapeChecks.keysAndValues(spec, k, v);
+        ShapeChecks.queries(spec, "out", out, q.rows());
+        ShapeChecks.writable(out);
         backend.prefill(spec, q, k, v, out);
     }
 
@@ -95,17 +94,32 @@ public final class AlibiAttention implements AutoCloseable {
      * {@code out} ({@code [totalHeads, 1, d]}). The caches are read in place, only up to {@code position}.
      */
     public void decode(int position, HeadTensor q, HeadTensor kCache, HeadTensor vCache, HeadTensor out) {
-        checkQueries("q", q, 1);
-        checkKeys("kCache", kCache);
-        checkKeys("vCache", vCache);
+        ShapeChecks.queries(spec, "q", q, 1);
+        ShapeChecks.keys(spec, "kCache", kCache);
+        ShapeChecks.keys(spec, "vCache", vCache);
         int capacity = Math.min(kCache.rows(), vCache.rows());
         if (position < 0 || position >= capacity) {
             throw new IllegalArgumentException("position must be in [0, " + (capacity - 1) + "], the caches' capacity less one (was "
                     + position + ")");
         }
-        checkQueries("out", out, 1);
-        checkWritable(out);
+        ShapeChecks.queries(spec, "out", out, 1);
+        ShapeChecks.writable(out);
         backend.decode(spec, position, q, kCache, vCache, out);
+    }
+
+    /**
+     * A cache of {@code capacity} positions of keys and values in floats, kept where the backend computes,
+     * for a decode loop that sends each key and value once ({@link KvCache}). The caller closes it.
+     *
+     * @throws IllegalArgumentException if {@code capacity < 1}, or the cache cannot be that large on the backend
+     */
+    public KvCache openKvCache(int capacity) {
+        return openKvCache(capacity, HeadTensor.Precision.F32);
+    }
+
+    /** {@link #openKvCache(int)} keeping K and V at {@code precision}: {@link HeadTensor.Precision#F16} keeps IEEE halves. */
+    public KvCache openKvCache(int capacity, HeadTensor.Precision precision) {
+        return new KvCache(spec, backend, capacity, precision);
     }
 
     @Override
@@ -118,41 +132,6 @@ public final class AlibiAttention implements AutoCloseable {
     @Override
     public String toString() {
         return "AlibiAttention[" + spec + " on " + backend.name() + "]";
-    }
-
-    private void checkQueries(String name, HeadTensor t, int rows) {
-        notNull(name, t);
-        if (t.heads() != spec.totalHeads()) {
-            throw new IllegalArgumentException(name + " must have totalHeads = " + spec.totalHeads() + " heads (had " + t.heads() + ")");
-        }
-        if (t.dim() != spec.headDim()) {
-            throw new IllegalArgumentException(name + " must have headDim = " + spec.headDim() + " (had " + t.dim() + ")");
-        }
-        if (rows > 0 && t.rows() != rows) {
-            throw new IllegalArgumentException(name + " must have " + rows + (rows == 1 ? " row" : " rows") + " (had " + t.rows() + ")");
-        }
-    }
-
-    private void checkKeys(String name, HeadTensor t) {
-        notNull(name, t);
-        if (t.heads() != spec.kvHeads()) {
-            throw new IllegalArgumentException(name + " must have kvHeads = " + spec.kvHeads() + " heads (had " + t.heads() + ")");
-        }
-        if (t.dim() != spec.headDim()) {
-            throw new IllegalArgumentException(name + " must have headDim = " + spec.headDim() + " (had " + t.dim() + ")");
-        }
-    }
-
-    private static void checkWritable(HeadTensor out) {
-        if (!out.writable()) {
-            throw new IllegalArgumentException("out must be a writable view of floats (was " + out + ")");
-        }
-    }
-
-    private static void notNull(String name, HeadTensor t) {
-        if (t == null) {
-            throw new IllegalArgumentException(name + " must not be null");
-        }
     }
 
     /** Options of an {@link AlibiAttention}; each setter checks its argument. */

@@ -31,6 +31,18 @@ public interface AttentionBackend extends AutoCloseable {
      */
     void decode(AttentionSpec spec, int position, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out);
 
+    /**
+     * A KV cache of {@code capacity} positions of {@code spec}'s key/value heads, keeping K and V at
+     * {@code precision}, for {@link KvCache}. The default keeps two arrays on the Java heap and runs
+     * {@link #decode} over them; a backend with memory of its own (a device) overrides it so that the
+     * rows stay there between steps.
+     *
+     * @throws IllegalArgumentException if the cache cannot be that large here (the message says why)
+     */
+    default BackendKvCache openKvCache(AttentionSpec spec, int capacity, HeadTensor.Precision precision) {
+        return new HostKvCache(this, spec, capacity, precision);
+    }
+
     @Override
     void close();
 }

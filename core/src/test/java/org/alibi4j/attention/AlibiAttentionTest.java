@@ -89,6 +89,32 @@ class AlibiAttentionTest {
     }
 
     @Test
+    void anEngineLoopThroughAKvCache() {
+        try (AlibiAttention attention = AlibiAttention.builder(4).kvHeads(2).headDim(16).causal().backend("cpu").build();
+                KvCache cache = attention.openKvCache(12, HeadTensor.Precision.F16)) {
+            assertEquals(12, cache.capacity());
+            assertEquals(HeadTensor.Precision.F16, cache.precision());
+            float[] k = gaussian(12 * 2 * 16, 1, 7); // an engine's position-major [positions, kvHeads * d]
+            float[] v = gaussian(12 * 2 * 16, 1, 8);
+            HeadTensor prompt = HeadTensor.of(gaussian(4 * 8 * 16, 1, 9), 4, 8, 16);
+            cache.prefill(prompt, HeadTensor.positionMajor(k, 8, 2, 16), HeadTensor.positionMajor(v, 8, 2, 16),
+                    HeadTensor.of(new float[4 * 8 * 16], 4, 8, 16));
+            HeadTensor kAll = HeadTensor.positionMajorHalves(AttentionAssertions.halves(k), 12, 2, 16);
+            HeadTensor vAll = HeadTensor.positionMajorHalves(AttentionAssertions.halves(v), 12, 2, 16);
+            for (int p = 8; p < 12; p++) {
+                cache.append(p, HeadTensor.strided(k, p * 32L, 2, 1, 16, 16, 32), HeadTensor.strided(v, p * 32L, 2, 1, 16, 16, 32));
+                HeadTensor q = HeadTensor.of(gaussian(4 * 16, 1, p), 4, 1, 16);
+                float[] step = new float[4 * 16];
+                float[] stateless = new float[4 * 16];
+                cache.decode(p, q, HeadTensor.of(step, 4, 1, 16));
+                attention.decode(p, q, kAll, vAll, HeadTensor.of(stateless, 4, 1, 16)); // the same rows, as halves
+                org.junit.jupiter.api.Assertions.assertArrayEquals(stateless, step, "step " + p);
+            }
+            assertEquals(12, cache.length());
+        }
+    }
+
+    @Test
     void aClosedBackendRefusesWork() {
         CpuAttentionBackend backend = new CpuAttentionBackend(2);
         AlibiAttention attention = AlibiAttention.builder(1).headDim(4).backend(backend).build();

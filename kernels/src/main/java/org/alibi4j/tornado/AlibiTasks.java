@@ -268,13 +268,19 @@ public final class AlibiTasks {
     public static TaskGraph decodeAttention(TaskGraph graph, String taskName, AttentionSpec spec, FloatArray q, HalfFloatArray k,
                                             HalfFloatArray v, KvLayout kv, IntArray position, FloatArray out, int capacity) {
         checkDecode(spec, q, k.getSize(), v.getSize(), kv, position, out, capacity);
-        FloatArray slopes = attentionSlopes(spec, 0, spec.totalHeads());
+        return decodeAttention(graph, taskName, attentionSlopes(spec, 0, spec.totalHeads()), biasedHeads(spec, 0, spec.totalHeads()),
+                spec, spec.totalHeads(), q, k, v, kv, position, out, capacity);
+    }
+
+    /** The decode of caches of halves for {@code totalHeads} query heads of {@code spec} (a range of them), {@code heads} biased. */
+    static TaskGraph decodeAttention(TaskGraph graph, String taskName, FloatArray slopes, int heads, AttentionSpec spec, int totalHeads,
+                                     FloatArray q, HalfFloatArray k, HalfFloatArray v, KvLayout kv, IntArray position, FloatArray out,
+                                     int capacity) {
         int chunks = decodeChunks(capacity);
-        Partials p = new Partials(spec.totalHeads(), chunks, spec.headDim());
+        Partials p = new Partials(totalHeads, chunks, spec.headDim());
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, slopes)
                 .task(taskName + "_split", AttentionKernels::decodeSplitHalf, slopes, q, k, v, position, p.max, p.sum, p.out,
-                        biasedHeads(spec, 0, spec.totalHeads()), spec.totalHeads(), spec.groupSize(), spec.headDim(), spec.scale(), chunks,
-                        kv.offset(), kv.headStride(), kv.rowStride());
+                        heads, totalHeads, spec.groupSize(), spec.headDim(), spec.scale(), chunks, kv.offset(), kv.headStride(), kv.rowStride());
         return p.merge(graph, taskName, out);
     }
 

@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 
 import org.alibi4j.attention.AttentionBackend;
 import org.alibi4j.attention.AttentionSpec;
+import org.alibi4j.attention.BackendKvCache;
 import org.alibi4j.attention.HeadTensor;
 
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
@@ -22,6 +23,7 @@ import uk.ac.manchester.tornado.api.common.TornadoDevice;
  * parallelism's split). A device past the key/value heads gets none: under MQA (one key/value head) one
  * device does all the work. Devices run at the same time, each writing its own heads of the output;
  * where a view is a segment confined to the calling thread, they run one after the other on that thread.
+ * A {@link org.alibi4j.attention.KvCache} is split the same way: each device keeps its key/value heads.
  */
 public final class MultiDeviceTornadoAttentionBackend implements AttentionBackend {
     public static final String NAME = "tornado-multi";
@@ -71,6 +73,25 @@ public final class MultiDeviceTornadoAttentionBackend implements AttentionBacken
                 d -> devices.get(d).decodeGroups(spec, bounds[d], bounds[d + 1], position, q, k, v, out));
     }
 
+    /**
+     * A KV cache split as the attention is: each device keeps the keys and values of its key/value heads
+     * ({@link MultiDeviceKvCache}), so a decode step sends each device its query heads only.
+     */
+    @Override
+    public BackendKvCache openKvCache(AttentionSpec spec, int capacity, HeadTensor.Precision precision) {
+        int[] bounds = split(spec.kvHeads());
+        List<TornadoKvCache> parts = new ArrayList<>();
+        try {
+            for (int d = 0; d < bounds.length - 1; d++) {
+                parts.add(devices.get(d).openKvCacheGroups(spec, bounds[d], bounds[d + 1], capacity, precision, false));
+            }
+        } catch (RuntimeException | Error e) {
+            parts.forEach(TornadoKvCache::close);
+            throw e;
+        }
+        return new MultiDeviceKvCache(this, bounds, parts);
+    }
+
     @Override
     public void close() {
         launcher.close();
@@ -88,7 +109,7 @@ public final class MultiDeviceTornadoAttentionBackend implements AttentionBacken
     }
 
     /** Runs {@code work} for every device that owns heads, at the same time unless {@code here}, and waits for all. */
-    private void onEachDevice(int[] bounds, boolean here, IntConsumer work) {
+    void onEachDevice(int[] bounds, boolean here, IntConsumer work) {
         if (here) {
             for (int d = 0; d < bounds.length - 1; d++) {
                 work.accept(d);
@@ -113,7 +134,7 @@ public final class MultiDeviceTornadoAttentionBackend implements AttentionBacken
     }
 
     /** Whether a view is a segment of a confined arena, which only the calling thread may read. */
-    private static boolean confined(HeadTensor... views) {
+    static boolean confined(HeadTensor... views) {
         for (HeadTensor view : views) {
             if (view.segment() != null && !view.segment().isAccessibleBy(ELSEWHERE)) {
                 return true;

@@ -1,10 +1,12 @@
 package org.alibi4j.tornado;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.alibi4j.attention.AttentionBackend;
 import org.alibi4j.attention.AttentionSpec;
+import org.alibi4j.attention.BackendKvCache;
 import org.alibi4j.attention.HeadTensor;
 
 import uk.ac.manchester.tornado.api.GridScheduler;
@@ -15,6 +17,7 @@ import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.TornadoVMBackendType;
 import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
@@ -29,6 +32,10 @@ import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
  * head dimension allows ({@code d <= 128}), {@link AttentionKernels#prefill} above. A decode step's caches
  * go to the device with a row count rounded up to a power of two and the position read on the device, so
  * a growing decode builds a plan only when its context doubles. Every plan is compiled with {@link AlibiTasks#EXACT_OPENCL_FLAGS}.
+ *
+ * <p>Through {@link #decode} every step copies the K and V it reads. A decode loop keeps them on the device
+ * instead with a {@link org.alibi4j.attention.KvCache} ({@link #openKvCache}, a {@link TornadoKvCache}):
+ * each key and value goes to the device once, when appended.
  */
 public final class TornadoAttentionBackend implements AttentionBackend {
     public static final String NAME = "tornado";
@@ -39,6 +46,8 @@ public final class TornadoAttentionBackend implements AttentionBackend {
 
     private final TornadoDevice device;
     private final AttentionPlans plans;
+    private final Set<TornadoKvCache> caches = ConcurrentHashMap.newKeySet();
+    private volatile boolean halvesFailed;
     private volatile boolean closed;
 
     /** On TornadoVM's default device. */
@@ -87,11 +96,11 @@ public final class TornadoAttentionBackend implements AttentionBackend {
         int group = spec.groupSize();
         var key = new AttentionPlans.Key(PREFILL, spec, first, end, i, j);
         plans.run(key, () -> newPrefillPlan(spec, first, end, i, j), plan -> {
-            copyIn(q, first * group, end * group, i, i, plan.q());
-            copyIn(k, first, end, j, j, plan.k());
-            copyIn(v, first, end, j, j, plan.v());
+            HeadCopies.toFloats(q, first * group, end * group, 0, i, i, plan.q(), false);
+            HeadCopies.toFloats(k, first, end, 0, j, j, plan.k(), false);
+            HeadCopies.toFloats(v, first, end, 0, j, j, plan.v(), false);
             plan.plan().execute();
-            copyOut(plan.out(), out, first * group, end * group, i);
+            HeadCopies.fromFloats(plan.out(), out, first * group, end * group, i);
         });
     }
 
@@ -103,13 +112,65 @@ public final class TornadoAttentionBackend implements AttentionBackend {
         int rows = rowsFor(end - first, spec.headDim(), keys);
         var key = new AttentionPlans.Key(DECODE, spec, first, end, 1, rows);
         plans.run(key, () -> newDecodePlan(spec, first, end, rows), plan -> {
-            copyIn(q, first * group, end * group, 1, 1, plan.q());
-            copyIn(k, first, end, keys, rows, plan.k());
-            copyIn(v, first, end, keys, rows, plan.v());
+            HeadCopies.toFloats(q, first * group, end * group, 0, 1, 1, plan.q(), false);
+            HeadCopies.toFloats(k, first, end, 0, keys, rows, plan.k(), false);
+            HeadCopies.toFloats(v, first, end, 0, keys, rows, plan.v(), false);
             plan.position().set(0, position);
             plan.plan().execute();
-            copyOut(plan.out(), out, first * group, end * group, 1);
+            HeadCopies.fromFloats(plan.out(), out, first * group, end * group, 1);
         });
+    }
+
+    /**
+     * A KV cache in this device's memory ({@link TornadoKvCache}): an append sends only the new rows, a
+     * decode step only its query and position, and one plan compiled here serves every step. Its device
+     * memory is the caller's until the cache (or this backend) is closed; it is not part of the kept plans'
+     * budget.
+     */
+    @Override
+    public BackendKvCache openKvCache(AttentionSpec spec, int capacity, HeadTensor.Precision precision) {
+        return openKvCacheGroups(spec, 0, spec.kvHeads(), capacity, precision, false);
+    }
+
+    /** A KV cache of key/value heads {@code [first, end)} and their query heads; {@code profiled} for tests. */
+    TornadoKvCache openKvCacheGroups(AttentionSpec spec, int first, int end, int capacity, HeadTensor.Precision precision, boolean profiled) {
+        checkOpen();
+        TornadoKvCache cache = TornadoKvCache.open(this, spec, first, end, capacity, precision, profiled);
+        caches.add(cache);
+        if (closed) { // closed while the cache was compiled
+            cache.closeBecause("this attention backend is closed");
+            checkOpen();
+        }
+        return cache;
+    }
+
+    /** Whether the device may compile the half-precision kernels: not once it has failed to. */
+    boolean mayCompileHalves() {
+        return !halvesFailed;
+    }
+
+    /** The device failed to compile the half-precision kernels: later caches of halves do not try again. */
+    void doesNotCompileHalves() {
+        halvesFailed = true;
+    }
+
+    /** The KV caches open on this backend. */
+    int kvCachesOpen() {
+        return caches.size();
+    }
+
+    /** Drops a closed cache from those that {@link #close()} closes. */
+    void forget(TornadoKvCache cache) {
+        caches.remove(cache);
+    }
+
+    /** What device executions hold, so that one plan runs at a time: the kept plans' lock. */
+    Object deviceLock() {
+        return plans;
+    }
+
+    TornadoDevice tornadoDevice() {
+        return device;
     }
 
     /** Plans built so far (each compiled its kernels); a repeated shape reuses its plan. */
@@ -122,11 +183,15 @@ public final class TornadoAttentionBackend implements AttentionBackend {
         return plans.size();
     }
 
-    /** Frees every kept plan's device memory; later calls are refused. */
+    /** Frees every kept plan's device memory and every open KV cache's; later calls are refused. */
     @Override
     public void close() {
         closed = true;
         plans.clear();
+        for (TornadoKvCache cache : List.copyOf(caches)) {
+            cache.closeBecause("this attention backend is closed");
+            caches.remove(cache);
+        }
     }
 
     private void checkOpen() {
@@ -145,7 +210,11 @@ public final class TornadoAttentionBackend implements AttentionBackend {
     }
 
     private boolean fits(long floats) {
-        return floats <= Integer.MAX_VALUE - 64 && floats * Float.BYTES + TornadoNativeArray.ARRAY_HEADER <= device.getMaxAllocMemory();
+        return fits(floats, Float.BYTES);
+    }
+
+    private boolean fits(long elements, int elementBytes) {
+        return elements <= Integer.MAX_VALUE - 64 && elements * elementBytes + TornadoNativeArray.ARRAY_HEADER <= device.getMaxAllocMemory();
     }
 
     /** A prefill plan over key/value heads {@code [first, end)}: {@code i} queries over {@code j} keys. */
@@ -200,12 +269,20 @@ public final class TornadoAttentionBackend implements AttentionBackend {
     }
 
     private FloatArray buffer(String what, long floats) {
-        if (!fits(floats)) {
-            throw new IllegalArgumentException(what + " needs " + floats * Float.BYTES + " bytes and TornadoVM's "
+        return (FloatArray) buffer(what, floats, Float.BYTES);
+    }
+
+    /**
+     * A new array of {@code elements} floats ({@code elementBytes} 4) or halves (2), {@code what} naming it in
+     * the message if it is larger than one device buffer.
+     */
+    TornadoNativeArray buffer(String what, long elements, int elementBytes) {
+        if (!fits(elements, elementBytes)) {
+            throw new IllegalArgumentException(what + " needs " + elements * elementBytes + " bytes and TornadoVM's "
                     + TornadoNativeArray.ARRAY_HEADER + "-byte array header; the largest buffer " + device() + " allocates is "
                     + device.getMaxAllocMemory() + " bytes");
         }
-        return new FloatArray((int) floats);
+        return elementBytes == Float.BYTES ? new FloatArray((int) elements) : new HalfFloatArray((int) elements);
     }
 
     private static long bytes(FloatArray... arrays) {
@@ -214,42 +291,5 @@ public final class TornadoAttentionBackend implements AttentionBackend {
             bytes += (long) array.getSize() * Float.BYTES;
         }
         return bytes;
-    }
-
-    /**
-     * Rows {@code [0, rows)} of heads {@code [first, end)} of {@code src} into the dense {@code dst}
-     * ({@code stride} rows per head), as floats.
-     */
-    private static void copyIn(HeadTensor src, int first, int end, int rows, int stride, FloatArray dst) {
-        MemorySegment to = dst.getSegment();
-        int d = src.dim();
-        float[] heap = src.heapFloats();
-        if (heap != null && (src.rowStride() == d || rows == 1)) { // each head's rows are one run of floats
-            for (int h = first; h < end; h++) {
-                MemorySegment.copy(heap, (int) src.index(h, 0), to, ValueLayout.JAVA_FLOAT,
-                        (long) (h - first) * stride * d * Float.BYTES, rows * d);
-            }
-            return;
-        }
-        float[] row = new float[d];
-        for (int h = first; h < end; h++) {
-            for (int r = 0; r < rows; r++) {
-                src.readRow(h, r, row, 0);
-                MemorySegment.copy(row, 0, to, ValueLayout.JAVA_FLOAT, ((long) (h - first) * stride + r) * d * Float.BYTES, d);
-            }
-        }
-    }
-
-    /** The dense {@code src} ({@code rows} rows per head) into heads {@code [first, end)} of {@code dst}. */
-    private static void copyOut(FloatArray src, HeadTensor dst, int first, int end, int rows) {
-        MemorySegment from = src.getSegment();
-        int d = dst.dim();
-        float[] row = new float[d];
-        for (int h = first; h < end; h++) {
-            for (int r = 0; r < rows; r++) {
-                MemorySegment.copy(from, ValueLayout.JAVA_FLOAT, ((long) (h - first) * rows + r) * d * Float.BYTES, row, 0, d);
-                dst.writeRow(h, r, row, 0);
-            }
-        }
     }
 }
