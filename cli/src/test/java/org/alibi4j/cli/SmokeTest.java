@@ -3,11 +3,14 @@ package org.alibi4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.regex.Pattern;
 
 import org.alibi4j.attention.AttentionBackend;
 import org.alibi4j.attention.AttentionSpec;
+import org.alibi4j.attention.BackendKvCache;
 import org.alibi4j.attention.HeadTensor;
+import org.alibi4j.attention.HeadTensor.Precision;
 import org.alibi4j.attention.cpu.CpuAttentionBackend;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +33,8 @@ class SmokeTest {
     void smokeOfOneBackendByName() {
         CliRun run = CliRun.of("smoke", "--backend", "cpu");
         assertEquals(0, run.exitCode(), run.err());
-        assertTrue(run.out().contains("cache growth") && run.out().contains("decode, f16 position-major"), run.out());
+        assertTrue(run.out().contains("cache growth") && run.out().contains("decode, f16 position-major")
+                && run.out().contains("KV cache f16"), run.out());
     }
 
     /** The CPU backend with one output element moved by {@code delta}, or left unwritten where delta is NaN. */
@@ -77,7 +81,7 @@ class SmokeTest {
         try (AttentionBackend broken = brokenBy(1e-3f)) {
             for (AttentionSmoke.Case c : AttentionSmoke.CASES) {
                 AttentionSmoke.Result r = AttentionSmoke.run(broken, c, 1);
-                assertEquals(1, r.overBound(), c.name());
+                assertEquals(c.outputs(), r.overBound(), c.name()); // the last element of each output checked
                 assertTrue(r.maxRatio() > 1, c.name());
             }
         }
@@ -89,6 +93,105 @@ class SmokeTest {
             AttentionSmoke.Result r = AttentionSmoke.run(broken, AttentionSmoke.CASES.get(0), 1);
             assertEquals(1, r.overBound());
             assertEquals(Double.POSITIVE_INFINITY, r.maxRatio());
+        }
+    }
+
+    /** The CPU backend with a KV cache of its own that {@code cache} makes from the CPU's (the spec, capacity and precision asked). */
+    private static AttentionBackend withKvCache(KvCacheMaker cache) {
+        CpuAttentionBackend cpu = new CpuAttentionBackend(1);
+        return new AttentionBackend() {
+            @Override
+            public String name() {
+                return "odd-cache";
+            }
+
+            @Override
+            public String device() {
+                return "test";
+            }
+
+            @Override
+            public void prefill(AttentionSpec spec, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out) {
+                cpu.prefill(spec, q, k, v, out);
+            }
+
+            @Override
+            public void decode(AttentionSpec spec, int position, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out) {
+                cpu.decode(spec, position, q, k, v, out);
+            }
+
+            @Override
+            public BackendKvCache openKvCache(AttentionSpec spec, int capacity, Precision precision) {
+                return cache.open(cpu, spec, capacity, precision);
+            }
+
+            @Override
+            public void close() {
+                cpu.close();
+            }
+        };
+    }
+
+    private interface KvCacheMaker {
+        BackendKvCache open(AttentionBackend cpu, AttentionSpec spec, int capacity, Precision precision);
+    }
+
+    private static List<AttentionSmoke.Case> kvCacheCases() {
+        return AttentionSmoke.CASES.stream().filter(c -> c.steps() > 0).toList();
+    }
+
+    @Test
+    void theKvCacheCasesRunF32AndF16CachesUnderGqa() {
+        List<AttentionSmoke.Case> cases = kvCacheCases();
+        assertTrue(cases.stream().anyMatch(c -> !c.halves()) && cases.stream().anyMatch(AttentionSmoke.Case::halves), cases.toString());
+        for (AttentionSmoke.Case c : cases) {
+            assertTrue(c.kvHeads() > 1 && c.kvHeads() < c.totalHeads(), c.name());
+            assertTrue(c.steps() > 1 && c.j() + c.steps() <= c.capacity(), c.name());
+        }
+    }
+
+    @Test
+    void aKvCacheCaseFailsWhenADecodeStepReadsAStaleRow() {
+        // appends after the prefill are dropped: each step reads whatever its position held before
+        try (AttentionBackend stale = withKvCache((cpu, spec, capacity, precision) -> {
+            BackendKvCache real = cpu.openKvCache(spec, capacity, precision);
+            return new BackendKvCache() {
+                private boolean prefilled;
+
+                @Override
+                public void append(int position, HeadTensor k, HeadTensor v) {
+                    if (!prefilled) {
+                        real.append(position, k, v);
+                        prefilled = true;
+                    }
+                }
+
+                @Override
+                public void decode(int position, HeadTensor q, HeadTensor out) {
+                    real.decode(position, q, out);
+                }
+
+                @Override
+                public void close() {
+                    real.close();
+                }
+            };
+        })) {
+            for (AttentionSmoke.Case c : kvCacheCases()) {
+                AttentionSmoke.Result r = AttentionSmoke.run(stale, c, 1);
+                assertTrue(r.overBound() > 0, c.name() + ": " + r);
+            }
+        }
+    }
+
+    @Test
+    void anF16KvCaseFailsWhenTheCacheKeepsFloats() {
+        // the reference reads the halves' values, so a cache that skips the rounding is off by far more than the bound
+        try (AttentionBackend unrounded = withKvCache((cpu, spec, capacity, precision) -> cpu.openKvCache(spec, capacity, Precision.F32))) {
+            for (AttentionSmoke.Case c : kvCacheCases()) {
+                AttentionSmoke.Result r = AttentionSmoke.run(unrounded, c, 1);
+                assertEquals(!c.halves(), r.passed(), c.name() + ": " + r);
+            }
         }
     }
 
