@@ -37,29 +37,53 @@ class SmokeTest {
                 && run.out().contains("KV cache f16"), run.out());
     }
 
+    /** A one-thread CPU backend under another name, for the spoilt backends below to override a part of. */
+    private static class OnCpu implements AttentionBackend {
+        final CpuAttentionBackend cpu = new CpuAttentionBackend(1);
+        private final String name;
+
+        OnCpu(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public String device() {
+            return "test";
+        }
+
+        @Override
+        public void prefill(AttentionSpec spec, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out) {
+            cpu.prefill(spec, q, k, v, out);
+        }
+
+        @Override
+        public void decode(AttentionSpec spec, int position, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out) {
+            cpu.decode(spec, position, q, k, v, out);
+        }
+
+        @Override
+        public void close() {
+            cpu.close();
+        }
+    }
+
     /** The CPU backend with one output element moved by {@code delta}, or left unwritten where delta is NaN. */
     private static AttentionBackend brokenBy(float delta) {
-        CpuAttentionBackend cpu = new CpuAttentionBackend(1);
-        return new AttentionBackend() {
-            @Override
-            public String name() {
-                return "broken";
-            }
-
-            @Override
-            public String device() {
-                return "test";
-            }
-
+        return new OnCpu("broken") {
             @Override
             public void prefill(AttentionSpec spec, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out) {
-                cpu.prefill(spec, q, k, v, out);
+                super.prefill(spec, q, k, v, out);
                 spoil(out);
             }
 
             @Override
             public void decode(AttentionSpec spec, int position, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out) {
-                cpu.decode(spec, position, q, k, v, out);
+                super.decode(spec, position, q, k, v, out);
                 spoil(out);
             }
 
@@ -67,11 +91,6 @@ class SmokeTest {
                 float[] data = out.heapFloats();
                 int last = data.length - 1;
                 data[last] = Float.isNaN(delta) ? Float.NaN : data[last] + delta;
-            }
-
-            @Override
-            public void close() {
-                cpu.close();
             }
         };
     }
@@ -98,36 +117,10 @@ class SmokeTest {
 
     /** The CPU backend with a KV cache of its own that {@code cache} makes from the CPU's (the spec, capacity and precision asked). */
     private static AttentionBackend withKvCache(KvCacheMaker cache) {
-        CpuAttentionBackend cpu = new CpuAttentionBackend(1);
-        return new AttentionBackend() {
-            @Override
-            public String name() {
-                return "odd-cache";
-            }
-
-            @Override
-            public String device() {
-                return "test";
-            }
-
-            @Override
-            public void prefill(AttentionSpec spec, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out) {
-                cpu.prefill(spec, q, k, v, out);
-            }
-
-            @Override
-            public void decode(AttentionSpec spec, int position, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out) {
-                cpu.decode(spec, position, q, k, v, out);
-            }
-
+        return new OnCpu("odd-cache") {
             @Override
             public BackendKvCache openKvCache(AttentionSpec spec, int capacity, Precision precision) {
                 return cache.open(cpu, spec, capacity, precision);
-            }
-
-            @Override
-            public void close() {
-                cpu.close();
             }
         };
     }

@@ -16,10 +16,7 @@ final class HostKvCache implements BackendKvCache {
     private final AttentionSpec spec;
     private final Precision precision;
     private final int capacity;
-    private final float[] kFloats;
-    private final float[] vFloats;
-    private final short[] kHalves;
-    private final short[] vHalves;
+    /** The cache arrays, through views of them: {@code heapFloats()} or {@code heapHalves()} by precision. */
     private final HeadTensor kView;
     private final HeadTensor vView;
     private final float[] row;
@@ -34,30 +31,23 @@ final class HostKvCache implements BackendKvCache {
         this.spec = spec;
         this.precision = precision;
         this.capacity = capacity;
-        int kvHeads = spec.kvHeads();
-        int d = spec.headDim();
-        if (precision == Precision.F32) {
-            kFloats = new float[(int) elements];
-            vFloats = new float[(int) elements];
-            kHalves = null;
-            vHalves = null;
-            kView = HeadTensor.of(kFloats, kvHeads, capacity, d);
-            vView = HeadTensor.of(vFloats, kvHeads, capacity, d);
-        } else {
-            kFloats = null;
-            vFloats = null;
-            kHalves = new short[(int) elements];
-            vHalves = new short[(int) elements];
-            kView = HeadTensor.ofHalves(kHalves, kvHeads, capacity, d);
-            vView = HeadTensor.ofHalves(vHalves, kvHeads, capacity, d);
-        }
-        this.row = new float[d];
+        this.kView = array(spec, capacity, precision);
+        this.vView = array(spec, capacity, precision);
+        this.row = new float[spec.headDim()];
+    }
+
+    /** A head-major {@code [kvHeads, capacity, headDim]} array of floats or halves. */
+    private static HeadTensor array(AttentionSpec spec, int capacity, Precision precision) {
+        int elements = spec.kvHeads() * capacity * spec.headDim();
+        return precision == Precision.F32
+                ? HeadTensor.of(new float[elements], spec.kvHeads(), capacity, spec.headDim())
+                : HeadTensor.ofHalves(new short[elements], spec.kvHeads(), capacity, spec.headDim());
     }
 
     @Override
     public void append(int position, HeadTensor k, HeadTensor v) {
-        store(position, k, kFloats, kHalves);
-        store(position, v, vFloats, vHalves);
+        store(position, k, kView);
+        store(position, v, vView);
     }
 
     @Override
@@ -76,7 +66,9 @@ final class HostKvCache implements BackendKvCache {
     }
 
     /** Rows {@code 0 .. src.rows() - 1} of {@code src} at {@code position} of one cache. */
-    private void store(int position, HeadTensor src, float[] floats, short[] halves) {
+    private void store(int position, HeadTensor src, HeadTensor cache) {
+        float[] floats = cache.heapFloats();
+        short[] halves = cache.heapHalves();
         int d = spec.headDim();
         for (int h = 0; h < spec.kvHeads(); h++) {
             for (int r = 0; r < src.rows(); r++) {
