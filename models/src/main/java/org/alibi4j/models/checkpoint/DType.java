@@ -1,5 +1,8 @@
 package org.alibi4j.models.checkpoint;
 
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
 /** The element types of a checkpoint's tensors that alibi4j reads, with their safetensors names. */
 public enum DType {
     /** IEEE binary32. */
@@ -18,5 +21,24 @@ public enum DType {
     /** Bytes per element. */
     public int bytes() {
         return bytes;
+    }
+
+    /**
+     * The type a safetensors header names {@code "F32"}, {@code "F16"} or {@code "BF16"}.
+     *
+     * @throws InvalidModelException for any other name, naming it and the supported ones
+     */
+    public static DType ofSafetensors(String name) {
+        for (DType type : values()) {
+            if (type.name().equals(name)) {
+                return type;
+            }
+        }
+        throw new InvalidModelException("unsupported dtype '" + name + "' (supported: " + supported() + ")");
+    }
+
+    /** The supported safetensors names, comma separated: for messages. */
+    static String supported() {
+        return Arrays.stream(values()).map(DType::name).collect(Collectors.joining(", "));
     }
 }
