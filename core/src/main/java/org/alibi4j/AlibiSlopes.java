@@ -72,6 +72,63 @@ public final class AlibiSlopes {
     }
 
     /**
+     * BLOOM's slopes for {@code heads} heads, as transformers' {@code build_alibi_tensor} computes them
+     * (Falcon's ALiBi models use the same function): the standard rule with maximum bias 8, but with each
+     * base rounded to float first and raised to its integer power from there, {@code f32(f32(2^(-8/c))^h)},
+     * so a few slopes differ from {@link #forHeads(int)} in the last bit.
+     */
+    public static AlibiSlopes bloom(int heads) {
+        Arguments.positive("heads", heads);
+        int closestPowerOfTwo = Integer.highestOneBit(heads);
+        float[] slopes = new float[heads];
+        double base = (float) StrictMath.pow(2.0, -8.0 / closestPowerOfTwo);
+        for (int h = 0; h < closestPowerOfTwo; h++) {
+            slopes[h] = (float) StrictMath.pow(base, h + 1);
+        }
+        double extraBase = (float) StrictMath.pow(2.0, -8.0 / (2 * closestPowerOfTwo));
+        for (int h = closestPowerOfTwo; h < heads; h++) {
+            slopes[h] = (float) StrictMath.pow(extraBase, 2 * (h - closestPowerOfTwo) + 1);
+        }
+        return new AlibiSlopes(slopes);
+    }
+
+    /**
+     * MPT's slopes for {@code heads} heads and maximum bias {@code maxBias} (its {@code alibi_bias_max}), as
+     * transformers' {@code build_mpt_alibi_tensor} and MosaicML's code compute them: with {@code p} the
+     * smallest power of two {@code >= heads}, the slopes of {@code p} heads are {@code 1 / 2^(h * maxBias / p)}
+     * in float; for {@code heads < p} the odd-numbered ones come first, then the even-numbered, cut to
+     * {@code heads}. The order differs from {@link #forHeads(int, double)} for non-powers of two.
+     */
+    public static AlibiSlopes mpt(int heads, double maxBias) {
+        Arguments.positive("heads", heads);
+        if (!(maxBias > 0) || Double.isInfinite(maxBias)) {
+            throw new IllegalArgumentException("maxBias must be a positive finite number (was " + maxBias + ")");
+        }
+        int powerOfTwo = heads == 1 ? 1 : Integer.highestOneBit(heads - 1) << 1;
+        float step = (float) (maxBias / powerOfTwo);
+        float[] all = new float[powerOfTwo];
+        for (int h = 0; h < powerOfTwo; h++) {
+            float exponent = (h + 1) * step; // float arithmetic, as torch's float32 tensor
+            all[h] = 1.0f / (float) StrictMath.pow(2.0, exponent);
+            if (!(all[h] > 0)) {
+                throw new IllegalArgumentException("maxBias " + maxBias + " is too large: the slope of head " + h + " underflows float");
+            }
+        }
+        if (powerOfTwo == heads) {
+            return new AlibiSlopes(all);
+        }
+        float[] slopes = new float[heads];
+        int n = 0;
+        for (int h = 1; h < powerOfTwo && n < heads; h += 2) {
+            slopes[n++] = all[h];
+        }
+        for (int h = 0; h < powerOfTwo && n < heads; h += 2) {
+            slopes[n++] = all[h];
+        }
+        return new AlibiSlopes(slopes);
+    }
+
+    /**
      * Slopes supplied by the caller, e.g. read from a model's weights. Each must be a positive finite
      * float: a head without positional bias belongs past {@code heads} in {@code totalHeads}.
      */
