@@ -1,6 +1,5 @@
 package org.alibi4j.cli;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
@@ -83,7 +82,7 @@ final class AttentionCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--backend: unknown attention backend '" + backend + "'; known: "
                     + String.join(", ", AttentionBackends.names()));
         }
-        checkOutput();
+        out = OutputPath.check("--out", outName);
 
         // every header and shape is checked before any data is read
         Npy.Header qh = header("--q", q, QUERY_TYPES, "[T, i, d]");
@@ -161,24 +160,6 @@ final class AttentionCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--backend: " + e.getMessage(), e);
             }
             throw e;
-        }
-    }
-
-    /** The output's directory must exist and the output must not be a directory; nothing is written yet. */
-    private void checkOutput() {
-        if (outName.endsWith("/") || outName.endsWith(File.separator)) {
-            throw new IllegalArgumentException("--out " + outName + ": names a directory; name the output file");
-        }
-        out = Path.of(outName);
-        Path parent = out.toAbsolutePath().getParent();
-        if (parent == null || !Files.isDirectory(parent)) {
-            throw bad("--out", out, "directory " + (out.getParent() == null ? parent : out.getParent()) + " does not exist");
-        }
-        if (Files.isDirectory(out)) {
-            throw bad("--out", out, "is a directory");
-        }
-        if (!Files.isWritable(parent)) {
-            throw bad("--out", out, "directory " + parent + " is not writable");
         }
     }
 

@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.VersionProvider.class,
         description = "Exact ALiBi attention biases, and ALiBi attention with the bias fused in.",
         subcommands = {SlopesCommand.class, BiasCommand.class, AttentionCommand.class, InfoCommand.class, SmokeCommand.class,
-                RenderCommand.class})
+                RenderCommand.class, GenerateCommand.class, LogitsCommand.class})
 public final class Main {
 
     /** Exit code of bad input. */
