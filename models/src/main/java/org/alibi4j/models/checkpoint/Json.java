@@ -28,6 +28,9 @@ final class Json {
     static JsonElement parse(String text) {
         JsonReader reader = reader(text);
         try {
+            if (reader.peek() == JsonToken.END_DOCUMENT) {
+                throw new JsonParseException("no JSON value");
+            }
             JsonElement value = JsonParser.parseReader(reader);
             if (reader.peek() != JsonToken.END_DOCUMENT) {
                 throw new JsonParseException("more than one JSON value (" + reader.peek() + " at "
@@ -35,8 +38,28 @@ final class Json {
             }
             return value;
         } catch (IOException | StackOverflowError e) {
-            throw new JsonParseException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+            throw new JsonParseException(message(e), e);
+        } catch (JsonParseException e) {
+            throw new JsonParseException(message(e), e);
         }
+    }
+
+    /**
+     * Gson's message for a parse failure, without its advice to parse leniently and its link: "malformed
+     * JSON at line 1 column 5 path $".
+     */
+    static String message(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        int link = message.indexOf("\nSee ");
+        if (link >= 0) {
+            message = message.substring(0, link);
+        }
+        return message.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON",
+                "malformed JSON");
     }
 
     /** A strict reader over {@code text}: no comments, no unquoted names, no NaN. */

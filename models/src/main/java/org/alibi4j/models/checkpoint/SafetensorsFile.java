@@ -157,7 +157,7 @@ final class SafetensorsFile {
                 throw invalid(file, "has text after the JSON object of its header");
             }
         } catch (IOException | JsonParseException | IllegalStateException | StackOverflowError e) {
-            throw new InvalidModelException(file + " does not have a valid JSON header: " + e.getMessage(), e);
+            throw new InvalidModelException(file + " does not have a valid JSON header: " + Json.message(e), e);
         }
         return entries;
     }

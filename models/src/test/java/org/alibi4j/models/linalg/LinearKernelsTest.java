@@ -171,4 +171,55 @@ class LinearKernelsTest {
             }
         }
     }
+
+    static Stream<Arguments> kernelsAndTypes() {
+        List<Arguments> cases = new ArrayList<>();
+        for (LinearKernels k : kernels()) {
+            for (DType dtype : DType.values()) {
+                for (int rows : new int[] {1, 9}) {
+                    cases.add(Arguments.of(k, dtype, rows));
+                }
+            }
+        }
+        return cases.stream();
+    }
+
+    /**
+     * Infinite and NaN weights pass through as IEEE arithmetic has them: with {@code x} all ones, a row
+     * holding an infinity sums to it, one holding NaN (or both infinities) to NaN. The special values sit
+     * both where the kernels read whole vectors and in the last, odd elements of a row.
+     */
+    @ParameterizedTest(name = "{0} {1} rows={2}")
+    @MethodSource("kernelsAndTypes")
+    void infinitiesAndNaNsPassThrough(LinearKernels kernels, DType dtype, int rows) {
+        int out = 70;
+        int in = 37;
+        float[] w = new float[out * in];
+        java.util.Arrays.fill(w, 0.5f);
+        float[] expected = new float[out];
+        java.util.Arrays.fill(expected, 0.5f * in);
+        for (int o = 0; o < out; o += 5) {
+            int i = (o * 7) % in;
+            float special = switch ((o / 5) % 4) {
+                case 0 -> Float.POSITIVE_INFINITY;
+                case 1 -> Float.NEGATIVE_INFINITY;
+                case 2 -> Float.NaN;
+                default -> -0.0f;
+            };
+            w[o * in + i] = special;
+            expected[o] = Float.isNaN(special) ? Float.NaN : Float.isInfinite(special) ? special : 0.5f * (in - 1);
+        }
+        WeightTensor weight = TestMatrices.tensor(arena, dtype, out, in, w);
+        float[] x = new float[rows * in];
+        java.util.Arrays.fill(x, 1);
+        float[] y = new float[rows * out];
+        try (MatMul matMul = new MatMul(2, kernels, null)) {
+            matMul.linear(weight, null, x, rows, y);
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int o = 0; o < out; o++) {
+                assertEquals(expected[o], y[r * out + o], "row " + r + ", column " + o);
+            }
+        }
+    }
 }
