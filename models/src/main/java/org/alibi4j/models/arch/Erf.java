@@ -2,12 +2,16 @@ package org.alibi4j.models.arch;
 
 /**
  * The error function in float, for GELU: evaluated in double from a piecewise polynomial table and rounded
- * once, so it is within rounding of the true value (the JDK has no {@code erf}). The table is made by
- * {@code scripts/erf_table.py}: erf on {@code [0, 4)} in 16 intervals of 1/4, a degree-9 polynomial in the
- * distance from each interval's left end; past 4, erf is 1 in float.
+ * once, so it is within rounding of the true value (the JDK has no {@code erf}). Below 1/4 its Taylor series
+ * (odd, so small arguments keep their relative accuracy and the sign of zero); up to 4 a table made by
+ * {@code scripts/erf_table.py}: 16 intervals of 1/4, a degree-9 polynomial in the distance from each
+ * interval's left end; past 4, erf is 1 in float.
  */
 final class Erf {
     private static final double WIDTH = 0.25;
+    private static final double TWO_OVER_ROOT_PI = 2 / Math.sqrt(Math.PI);
+    /** The Taylor coefficients of erf(x) * sqrt(pi) / 2 in x^2: (-1)^n / (n! (2n + 1)). */
+    private static final double[] SERIES = {1, -1.0 / 3, 1.0 / 10, -1.0 / 42, 1.0 / 216, -1.0 / 1320, 1.0 / 9360};
     private static final double[][] TABLE = {
             {1.924099555228836e-15, 1.1283791670939944, 1.982752685336793e-10, -0.37612639904555173, 2.5556725923411934e-07, 0.11283419768994657, 3.2547868129649505e-05, -0.027038472944088898, 0.0005233225138216766, 0.004479736412838077},
             {0.27632639016824007, 1.060014129373294, -0.26500353196583903, -0.3091708072358037, 0.12698136841902344, 0.0800455247677922, -0.040463195494764743, -0.016556268178695665, 0.011023863565126867, 0.0001304655604293413},
@@ -34,6 +38,14 @@ final class Erf {
         double a = Math.abs((double) x);
         if (a >= TABLE.length * WIDTH) {
             return Math.copySign(1.0f, x);
+        }
+        if (!(a >= WIDTH)) { // NaN too
+            double x2 = (double) x * x;
+            double p = SERIES[SERIES.length - 1];
+            for (int k = SERIES.length - 2; k >= 0; k--) {
+                p = p * x2 + SERIES[k];
+            }
+            return (float) (TWO_OVER_ROOT_PI * x * p);
         }
         int interval = (int) (a / WIDTH);
         double[] c = TABLE[interval];
