@@ -35,6 +35,8 @@ Read from transformers' own modeling files (5.18), which the checks here confirm
     original Falcon-RW does. The Falcon fixtures are made with "sdpa"; expected.json records how far eager is.
   - MptForCausalLM ignores attn_config.alibi_bias_max (it always builds the alibi with 8), no_bias (it has no
     biases), expansion_ratio (the MLP is always 4 x d_model), logit_scale, qk_ln, attn_type and prefix_lm.
+    alibi4j follows the config's alibi_bias_max, as MosaicML's own model code does, so this script makes
+    transformers do the same (honour_alibi_bias_max): the MPT references use the config's value (a no-op for 8).
 """
 import argparse
 import dataclasses
@@ -57,7 +59,7 @@ from transformers import (BloomConfig, BloomForCausalLM, FalconConfig, FalconFor
                           MptForCausalLM, PreTrainedTokenizerFast)
 from transformers.models.bloom.modeling_bloom import build_alibi_tensor as bloom_build_alibi_tensor
 from transformers.models.falcon.modeling_falcon import build_alibi_tensor as falcon_build_alibi_tensor
-from transformers.models.mpt.modeling_mpt import build_mpt_alibi_tensor
+from transformers.models.mpt.modeling_mpt import MptModel, build_mpt_alibi_tensor
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / 'models' / 'src' / 'test' / 'resources' / 'models'
 MAX_NEW_TOKENS = 12
@@ -125,7 +127,8 @@ CASES = [
               attn_config=dict(clip_qkv=4.5, softmax_scale=0.2, alibi_bias_max=16)), seed=5000,
          notes=("transformers 5.18's MptForCausalLM ignores no_bias=false (it builds no biases, so the checkpoint "
                 "has none) and attn_config.alibi_bias_max (MptModel.forward calls build_mpt_alibi_tensor without "
-                "it, so the slopes are those of alibi_bias_max 8): these logits are computed with alibi_bias_max 8",)),
+                "it); these logits are computed with alibi_bias_max 16, as MosaicML's code and alibi4j use it "
+                "(the script patches MptModel to pass it: honour_alibi_bias_max)",)),
     Case('mpt-f16-sharded', 'mpt', 'float16', "Über den Wipfeln: 大阪 ist weit.",
          dict(d_model=48, n_layers=3, n_heads=3, no_bias=True), seed=6000, max_shard_size='60KB'),
     Case('falcon-f32', 'falcon', 'float32', "Le cœur 😀 a ses raisons.",
@@ -376,7 +379,7 @@ def mpt_reference(model, ids):
     eps = c.layer_norm_epsilon
     scale = c.attn_config.softmax_scale or 1 / math.sqrt(d)
     clip = c.attn_config.clip_qkv
-    slopes = slopes_of('mpt_8', heads)  # transformers passes no alibi_bias_max: always 8
+    slopes = slopes_of('mpt_%d' % c.attn_config.alibi_bias_max, heads)  # as honour_alibi_bias_max makes MptModel do
     distance_to_last_key = torch.arange(t - 1, -1, -1, dtype=torch.float32)
     alibi = -(slopes[:, None, None] * distance_to_last_key[None, None, :])
     x = p['transformer.wte.weight'][ids]
@@ -698,6 +701,17 @@ def to_json(value):
     return re.sub(r'\[([-+.\deE,\s]*)\]', one_line, text) + '\n'
 
 
+def honour_alibi_bias_max():
+    """Makes MptModel build its alibi with attn_config.alibi_bias_max, as MosaicML's code does; transformers 5.18 calls
+    build_mpt_alibi_tensor without it (always 8). A no-op for the default 8."""
+    original = MptModel.build_mpt_alibi_tensor
+
+    def build(self, num_heads, sequence_length, alibi_bias_max=8, device=None):
+        return original(self, num_heads, sequence_length, self.config.attn_config.alibi_bias_max, device)
+
+    MptModel.build_mpt_alibi_tensor = build
+
+
 def check(condition, message):
     if not condition:
         raise SystemExit(f'make_test_models: {message}')
@@ -713,6 +727,7 @@ def main():
         print(json.dumps(dict(capability=torch.backends.cpu.get_cpu_capability(), table=slope_table())))
         return
     torch.set_num_threads(1)  # the same reductions in every run
+    honour_alibi_bias_max()
     transformers.logging.set_verbosity_error()
     args.out.mkdir(parents=True, exist_ok=True)
     print(f'torch {torch.__version__}, transformers {transformers.__version__}, numpy {np.__version__}')

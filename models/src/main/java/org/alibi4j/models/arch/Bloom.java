@@ -24,15 +24,15 @@ final class Bloom implements ModelFamily {
 
     @Override
     public DecoderSpec spec(ModelConfig config) {
-        int hidden = ConfigChecks.positive(config, "hidden_size", "n_embed");
-        int heads = ConfigChecks.positive(config, "n_head", "num_attention_heads");
+        int hidden = ConfigChecks.positive(config, 64, "hidden_size", "n_embed");
+        int heads = ConfigChecks.positive(config, 8, "n_head", "num_attention_heads");
         int headDim = ConfigChecks.headDim(config, hidden, heads);
-        ConfigChecks.require(config, "tie_word_embeddings", true, "BloomForCausalLM ties its output embedding to the input one");
-        return new DecoderSpec("bloom", ConfigChecks.positive(config, "vocab_size"), hidden, heads,
-                ConfigChecks.positive(config, "n_layer", "num_hidden_layers"), 4 * hidden,
+        ConfigChecks.require(config, "tie_word_embeddings", true, true, "BloomForCausalLM ties its output embedding to the input one");
+        return new DecoderSpec("bloom", ConfigChecks.positive(config, 250880, "vocab_size"), hidden, heads,
+                ConfigChecks.positive(config, 2, "n_layer", "num_hidden_layers"), 4 * hidden,
                 ConfigChecks.epsilon(config, "layer_norm_epsilon", 1e-5), AlibiSlopes.bloom(heads), (float) (1.0 / Math.sqrt(headDim)),
                 DecoderSpec.QkvLayout.PER_HEAD, 0, Activation.GELU_TANH, true,
-                config.flag("apply_residual_connection_post_layernorm", false), 0, config.integers("eos_token_id"));
+                config.flag("apply_residual_connection_post_layernorm", false), false, 0, config.integers("eos_token_id"));
     }
 
     @Override

@@ -1,7 +1,5 @@
 package org.alibi4j.models.arch;
 
-import java.util.Arrays;
-
 import org.alibi4j.models.checkpoint.InvalidModelException;
 import org.alibi4j.models.checkpoint.ModelConfig;
 
@@ -10,29 +8,28 @@ final class ConfigChecks {
     private ConfigChecks() {
     }
 
-    /** The first of {@code keys} the config has (families renamed some over time), as an int. */
-    static int integer(ModelConfig config, String... keys) {
+    /**
+     * The first of {@code keys} the config has (families renamed some over time), or {@code dflt}, the
+     * default of transformers' config class, where it has none (older configs leave defaults out).
+     */
+    static int positive(ModelConfig config, int dflt, String... keys) {
         for (String key : keys) {
             if (config.has(key)) {
-                return config.integer(key);
+                int value = config.integer(key);
+                if (value < 1) {
+                    throw new InvalidModelException(config.file() + ": '" + key + "' must be at least 1 (was " + value + ")");
+                }
+                return value;
             }
         }
-        throw new InvalidModelException(config.file() + ": '" + keys[0] + "' is missing" + (keys.length > 1
-                ? " (nor any of " + Arrays.toString(Arrays.copyOfRange(keys, 1, keys.length)) + ")" : ""));
+        return dflt;
     }
 
-    static int positive(ModelConfig config, String... keys) {
-        int value = integer(config, keys);
-        if (value < 1) {
-            throw new InvalidModelException(config.file() + ": '" + keys[0] + "' must be at least 1 (was " + value + ")");
-        }
-        return value;
-    }
-
-    /** Refuses a boolean option set to anything but its one supported value. */
-    static void require(ModelConfig config, String key, boolean supported, String why) {
-        if (config.flag(key, supported) != supported) {
-            throw new InvalidModelException(config.file() + ": '" + key + "' = " + !supported + " is not supported: " + why);
+    /** Refuses a boolean option ({@code dflt} where the config leaves it out) set to anything but its one supported value. */
+    static void require(ModelConfig config, String key, boolean dflt, boolean supported, String why) {
+        boolean value = config.flag(key, dflt);
+        if (value != supported) {
+            throw new InvalidModelException(config.file() + ": '" + key + "' = " + value + " is not supported: " + why);
         }
     }
 

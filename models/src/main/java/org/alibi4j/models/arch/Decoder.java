@@ -20,6 +20,7 @@ import org.alibi4j.models.linalg.MatMul;
  *   x = a + (residualFromNorm ? h : x)
  *   h = norm2(x);  x = act(h Wup + bup) Wdown + bdown + (residualFromNorm ? h : x)
  * </pre>
+ * or, with {@code parallelAttention}, {@code x = mlp(h) + a + x} from the one norm.
  */
 public final class Decoder {
     private final DecoderSpec spec;
@@ -92,19 +93,32 @@ public final class Decoder {
             clamp(s.qkv, n * 3 * h, spec.clipQkv());
         }
         attend(s, layer, start, n);
+        if (spec.parallelAttention()) {
+            matMul.linear(w.attentionOut(), w.attentionOutBias(), s.context, n, s.attended);
+            mlp(s, w, normed, n);
+            for (int i = 0; i < n * h; i++) {
+                x[i] = s.projected[i] + s.attended[i] + x[i]; // transformers' order: (mlp + attention) + residual
+            }
+            return;
+        }
         matMul.linear(w.attentionOut(), w.attentionOutBias(), s.context, n, s.projected);
         float[] residual = spec.residualFromNorm() ? normed : x;
         for (int i = 0; i < n * h; i++) {
             x[i] = s.projected[i] + residual[i];
         }
         w.mlpNorm().apply(x, normed, n);
-        matMul.linear(w.up(), w.upBias(), normed, n, s.inner);
-        spec.activation().applyInPlace(s.inner, n * spec.ffn());
-        matMul.linear(w.down(), w.downBias(), s.inner, n, s.projected);
+        mlp(s, w, normed, n);
         residual = spec.residualFromNorm() ? normed : x;
         for (int i = 0; i < n * h; i++) {
             x[i] = s.projected[i] + residual[i];
         }
+    }
+
+    /** {@code projected = act(input Wup + bup) Wdown + bdown}. */
+    private void mlp(DecoderState s, LayerWeights w, float[] input, int n) {
+        matMul.linear(w.up(), w.upBias(), input, n, s.inner);
+        spec.activation().applyInPlace(s.inner, n * spec.ffn());
+        matMul.linear(w.down(), w.downBias(), s.inner, n, s.projected);
     }
 
     /** The rows' attention over the layer's cache, reading q, k and v in place from the fused projection. */

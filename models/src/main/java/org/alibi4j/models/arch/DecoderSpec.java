@@ -21,12 +21,14 @@ import org.alibi4j.AlibiSlopes;
  * @param embeddingNorm   a layer norm right after the embedding (BLOOM)
  * @param residualFromNorm the residual adds the layer norm's output, not its input (BLOOM's
  *                        {@code apply_residual_connection_post_layernorm})
+ * @param parallelAttention the MLP reads the attention's normed input and both add to one residual (Falcon's
+ *                        {@code parallel_attn}): {@code x + attention(norm(x)) + mlp(norm(x))}
  * @param maxPositions    the longest sequence the model supports, or 0 where its config sets none
  * @param eosTokenIds     the config's end-of-sequence tokens (none, one or several)
  */
 public record DecoderSpec(String family, int vocabulary, int hidden, int heads, int layers, int ffn, float normEpsilon,
                           AlibiSlopes slopes, float scale, QkvLayout qkvLayout, float clipQkv, Activation activation,
-                          boolean embeddingNorm, boolean residualFromNorm, int maxPositions, int[] eosTokenIds) {
+                          boolean embeddingNorm, boolean residualFromNorm, boolean parallelAttention, int maxPositions, int[] eosTokenIds) {
 
     /** Elements per head vector. */
     public int headDim() {

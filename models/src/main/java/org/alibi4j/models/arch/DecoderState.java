@@ -16,6 +16,7 @@ public final class DecoderState implements AutoCloseable {
     float[] qkv = new float[0];
     float[] context = new float[0];
     float[] projected = new float[0];
+    float[] attended = new float[0];
     float[] inner = new float[0];
     private int rows;
 
@@ -43,6 +44,7 @@ public final class DecoderState implements AutoCloseable {
         qkv = new float[n * 3 * h];
         context = new float[n * h];
         projected = new float[n * h];
+        attended = spec.parallelAttention() ? new float[n * h] : attended;
         inner = new float[Math.multiplyExact(n, spec.ffn())];
         rows = n;
     }

@@ -7,7 +7,7 @@ import org.alibi4j.models.checkpoint.ModelConfig;
 
 /** The families alibi4j runs, by {@code model_type}. */
 public final class ModelFamilies {
-    private static final List<ModelFamily> FAMILIES = List.of(new Bloom(), new Mpt());
+    private static final List<ModelFamily> FAMILIES = List.of(new Bloom(), new Mpt(), new Falcon());
 
     private ModelFamilies() {
     }

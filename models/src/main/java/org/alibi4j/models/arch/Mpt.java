@@ -32,8 +32,8 @@ final class Mpt implements ModelFamily {
 
     @Override
     public DecoderSpec spec(ModelConfig config) {
-        int hidden = ConfigChecks.positive(config, "d_model", "hidden_size");
-        int heads = ConfigChecks.positive(config, "n_heads", "num_attention_heads");
+        int hidden = ConfigChecks.positive(config, 2048, "d_model", "hidden_size");
+        int heads = ConfigChecks.positive(config, 16, "n_heads", "num_attention_heads");
         int headDim = ConfigChecks.headDim(config, hidden, heads);
         ConfigChecks.requireUnset(config, "logit_scale", "alibi4j does not scale the logits");
         String norm = config.string("norm_type", "low_precision_layernorm");
@@ -46,10 +46,10 @@ final class Mpt implements ModelFamily {
             throw new InvalidModelException(config.file() + ": 'attn_config.attn_type' = " + type
                     + " is not supported (supported: multihead_attention)");
         }
-        ConfigChecks.require(attention, "alibi", true, "an MPT without ALiBi (learned positions) is not an ALiBi model");
-        ConfigChecks.require(attention, "prefix_lm", false, "alibi4j runs causal language models only");
-        ConfigChecks.require(attention, "qk_ln", false, "layer norms on queries and keys are not implemented");
-        ConfigChecks.require(attention, "attn_uses_sequence_id", false, "sequence ids are a training feature");
+        ConfigChecks.require(attention, "alibi", true, true, "an MPT without ALiBi (learned positions) is not an ALiBi model");
+        ConfigChecks.require(attention, "prefix_lm", false, false, "alibi4j runs causal language models only");
+        ConfigChecks.require(attention, "qk_ln", false, false, "layer norms on queries and keys are not implemented");
+        ConfigChecks.require(attention, "attn_uses_sequence_id", false, false, "sequence ids are a training feature");
         double clip = attention.number("clip_qkv", 0);
         if (clip < 0 || Double.isNaN(clip) || Double.isInfinite(clip)) {
             throw new InvalidModelException(config.file() + ": 'attn_config.clip_qkv' must be a positive number or null (was " + clip + ")");
@@ -62,12 +62,12 @@ final class Mpt implements ModelFamily {
         if (!(maxBias > 0) || Double.isInfinite(maxBias)) {
             throw new InvalidModelException(config.file() + ": 'attn_config.alibi_bias_max' must be a positive number (was " + maxBias + ")");
         }
-        int expansion = config.has("expansion_ratio") ? ConfigChecks.positive(config, "expansion_ratio") : 4;
-        return new DecoderSpec("mpt", ConfigChecks.positive(config, "vocab_size"), hidden, heads,
-                ConfigChecks.positive(config, "n_layers", "num_hidden_layers"), expansion * hidden,
+        int expansion = ConfigChecks.positive(config, 4, "expansion_ratio");
+        return new DecoderSpec("mpt", ConfigChecks.positive(config, 50368, "vocab_size"), hidden, heads,
+                ConfigChecks.positive(config, 24, "n_layers", "num_hidden_layers"), expansion * hidden,
                 ConfigChecks.epsilon(config, "layer_norm_epsilon", 1e-5), AlibiSlopes.mpt(heads, maxBias), (float) scale,
-                DecoderSpec.QkvLayout.BLOCKED, (float) clip, Activation.GELU_ERF, false, false,
-                config.has("max_seq_len") ? ConfigChecks.positive(config, "max_seq_len") : 2048, config.integers("eos_token_id"));
+                DecoderSpec.QkvLayout.BLOCKED, (float) clip, Activation.GELU_ERF, false, false, false,
+                ConfigChecks.positive(config, 2048, "max_seq_len"), config.integers("eos_token_id"));
     }
 
     @Override
