@@ -630,6 +630,8 @@ def make_case(case, tokenizer, out):
     else:
         raise SystemExit(f'{case.name}: no seed in {case.seed}..{case.seed + MAX_SEEDS - 1} gives a usable path')
     write_expected(case, tokenizer, prompt_ids, work, seed, result)
+    # files.txt lists the case's files, for readers that cannot list a directory (smoke reads them from its jar)
+    (work / 'files.txt').write_text('\n'.join(sorted(f.name for f in work.iterdir())) + '\n')
     if final.exists():
         shutil.rmtree(final)
     work.rename(final)

@@ -29,7 +29,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * Runs every available backend through shapes that have broken ALiBi code before and prints one row per
  * case: each bias backend's tensors against {@link AlibiReference} bit for bit, then each attention
  * backend's output against the float64 {@link org.alibi4j.attention.AttentionReference} within its bound
- * ({@link AttentionSmoke}).
+ * ({@link AttentionSmoke}), then tiny checkpoints of each model family end to end against what transformers
+ * computed for them ({@link ModelSmoke}).
  */
 @Command(name = "smoke", mixinStandardHelpOptions = true,
         description = "Checks every available backend against the reference; exits 1 on any mismatch.")
@@ -78,6 +79,8 @@ final class SmokeCommand implements Callable<Integer> {
                 out.println();
             }
             failures += attentionCases(out, attention);
+            out.println();
+            failures += modelCases(out, attention);
         }
         return failures == 0 ? 0 : 1;
     }
@@ -154,6 +157,37 @@ final class SmokeCommand implements Callable<Integer> {
         out.println(failures == 0
                 ? String.format("smoke: all attention cases within the float64 reference's bound (largest error %.4f of it)", worst)
                 : "smoke: " + failures + " attention case(s) FAILED");
+        return failures;
+    }
+
+    /** Each committed checkpoint run end to end on each attention backend ({@link ModelSmoke}). */
+    private static int modelCases(PrintWriter out, List<BackendStatus> backends) {
+        List<String[]> rows = new ArrayList<>();
+        int failures = 0;
+        for (BackendStatus status : backends) {
+            if (!status.available()) {
+                continue; // the attention table already says why
+            }
+            try (AttentionBackend backend = AttentionBackends.open(status.name())) {
+                for (String name : ModelSmoke.CASES) {
+                    ModelSmoke.Result r = ModelSmoke.run(backend, name);
+                    rows.add(new String[] {backend.name(), name, r.shape(), String.format("%.3g", r.maxError()), String.format("%.4f", r.maxRatio()),
+                            r.tokensMatched() + "/" + r.tokens() + (r.passed() ? "" : " FAILED"), String.format("%.2f", r.millis())});
+                    if (!r.passed()) {
+                        failures++;
+                    }
+                }
+            }
+        }
+        String name = Columns.leftAligned("model", rows.stream().map(row -> row[0]).toList());
+        String format = name + " %-20s %-22s %-11s %-11s %-14s %9s%n";
+        out.printf(format, "model", "checkpoint", "shape", "max |error|", "error/bound", "greedy tokens", "time ms");
+        for (String[] row : rows) {
+            out.printf(format, (Object[]) row);
+        }
+        out.println(failures == 0
+                ? "smoke: every checkpoint agrees with transformers (logits within the bound, greedy tokens equal)"
+                : "smoke: " + failures + " model case(s) FAILED");
         return failures;
     }
 
