@@ -44,8 +44,11 @@ public final class TextTokenizer implements AutoCloseable {
      */
     public static TextTokenizer open(Path tokenizerJson) {
         Objects.requireNonNull(tokenizerJson, "tokenizerJson");
-        if (!Files.isRegularFile(tokenizerJson)) {
+        if (!Files.exists(tokenizerJson)) {
             throw new InvalidModelException("tokenizer " + tokenizerJson + " does not exist");
+        }
+        if (!Files.isRegularFile(tokenizerJson)) {
+            throw new InvalidModelException(tokenizerJson + " is not a file");
         }
         String json;
         try {
@@ -99,12 +102,17 @@ public final class TextTokenizer implements AutoCloseable {
 
     /**
      * The text of {@code ids}, as transformers' {@code tokenizer.decode(ids, skip_special_tokens=...)}.
-     * Bytes that do not form whole UTF-8 characters come out as U+FFFD.
+     * Bytes that do not form whole UTF-8 characters come out as U+FFFD; ids past the vocabulary are skipped.
+     *
+     * @throws IllegalArgumentException where an id is negative
      */
     public synchronized String decode(int[] ids, boolean skipSpecialTokens) {
         Objects.requireNonNull(ids, "ids");
         long[] wide = new long[ids.length];
         for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0) {
+                throw new IllegalArgumentException("token id " + ids[i] + " at " + i + " is negative");
+            }
             wide[i] = ids[i];
         }
         return TokenizersLibrary.LIB.decode(handle(), wide, skipSpecialTokens);
