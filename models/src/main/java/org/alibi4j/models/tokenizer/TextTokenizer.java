@@ -84,10 +84,13 @@ public final class TextTokenizer implements AutoCloseable {
         return file;
     }
 
-    /** The ids of {@code text}, with the special tokens the tokenizer's post-processor adds. */
+    /**
+     * The ids of {@code text}, with the special tokens the tokenizer's post-processor adds. An unpaired
+     * surrogate (a {@code String} that is not valid UTF-16, which no UTF-8 text can hold) is read as U+FFFD.
+     */
     public synchronized int[] encode(String text) {
         Objects.requireNonNull(text, "text");
-        long encoding = TokenizersLibrary.LIB.encode(handle(), text, true);
+        long encoding = TokenizersLibrary.LIB.encode(handle(), wellFormed(text), true);
         try {
             long[] ids = TokenizersLibrary.LIB.getTokenIds(encoding);
             int[] result = new int[ids.length];
@@ -116,6 +119,30 @@ public final class TextTokenizer implements AutoCloseable {
             wide[i] = ids[i];
         }
         return TokenizersLibrary.LIB.decode(handle(), wide, skipSpecialTokens);
+    }
+
+    /** {@code text} with each unpaired surrogate replaced by U+FFFD; {@code text} itself where it has none. */
+    static String wellFormed(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1));
+            if (paired) {
+                if (out != null) {
+                    out.append(c).append(text.charAt(i + 1));
+                }
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                if (out == null) {
+                    out = new StringBuilder(text.length()).append(text, 0, i);
+                }
+                out.append('\uFFFD');
+            } else if (out != null) {
+                out.append(c);
+            }
+        }
+        return out == null ? text : out.toString();
     }
 
     /** A decoder for generated ids, one at a time, that never splits a character across pieces. */

@@ -112,6 +112,21 @@ class TextTokenizerTest {
     }
 
     @Test
+    void unpairedSurrogatesReadAsReplacementCharacters() {
+        assertArrayEquals(tokenizer.encode("x\uFFFDy\uFFFD"), tokenizer.encode("x\uD800y\uDC00"));
+        assertArrayEquals(tokenizer.encode("\uFFFD🙂"), tokenizer.encode("\uDBFF🙂"));
+        assertEquals("a🙂b", TextTokenizer.wellFormed("a🙂b"));
+        assertEquals("\uFFFD\uFFFD", TextTokenizer.wellFormed("\uDC00\uD800"));
+    }
+
+    @Test
+    void nulIsAnOrdinaryCharacter() {
+        int[] ids = tokenizer.encode("a\u0000b");
+        assertEquals(5, ids.length, java.util.Arrays.toString(ids));
+        assertEquals("a\u0000b", tokenizer.decode(ids, true));
+    }
+
+    @Test
     void negativeIdsAreRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> tokenizer.decode(new int[] {1, -5}, false));
