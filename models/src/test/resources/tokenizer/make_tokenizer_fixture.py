@@ -6,6 +6,8 @@ Run from anywhere with the project's venv (tokenizers, transformers):
 tokenizer.json  a byte-level BPE trained by the `tokenizers` package on a few sentences (accented letters,
                 CJK, emoji), vocabulary 300, special tokens <unk> <s> </s> <pad> at ids 0..3, and a
                 post-processor that wraps every text in <s> ... </s>.
+tokenizer_truncating.json  the same with truncation (5 tokens) and padding (to 10) switched on in the file,
+                which transformers switches off per call unless asked.
 expected.json   for each text: transformers' PreTrainedTokenizerFast(tokenizer_file=...)(text)["input_ids"],
                 and decode(ids, skip_special_tokens=False / True); and decodes of id lists cut in the
                 middle of a character (U+FFFD where the bytes stop short), and of ids past the vocabulary.
@@ -65,6 +67,9 @@ def train():
     for index, token in enumerate(SPECIAL):
         assert tokenizer.token_to_id(token) == index, token
     tokenizer.save(str(HERE / "tokenizer.json"))
+    tokenizer.enable_truncation(max_length=5)
+    tokenizer.enable_padding(length=10, pad_id=tokenizer.token_to_id("<pad>"), pad_token="<pad>")
+    tokenizer.save(str(HERE / "tokenizer_truncating.json"))
 
 
 def expected():
@@ -84,7 +89,10 @@ def expected():
     # Ids past the vocabulary are skipped by the Rust decoder.
     for ids in ([1, 70, 5000, 68, 2], [299, 300, 1000000]):
         cuts.append({"ids": ids, "decoded": fast.decode(ids, skip_special_tokens=False)})
-    document = {"vocab_size": fast.vocab_size, "encodings": encodings, "cuts": cuts}
+    truncating = PreTrainedTokenizerFast(tokenizer_file=str(HERE / "tokenizer_truncating.json"))
+    untruncated = [{"text": text, "ids": truncating(text)["input_ids"]} for text in ("The quick brown fox.", "a")]
+    document = {"vocab_size": fast.vocab_size, "encodings": encodings, "cuts": cuts,
+                "file_truncation_ignored": untruncated}
     (HERE / "expected.json").write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n")
 
 

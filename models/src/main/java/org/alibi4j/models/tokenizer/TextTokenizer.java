@@ -20,9 +20,9 @@ import org.alibi4j.models.checkpoint.InvalidModelException;
  *
  * <p>Talks to DJL's JNI layer ({@link TokenizersLibrary}) rather than its {@code HuggingFaceTokenizer}, whose
  * factories probe the EC2 metadata service over the network (DJL's telemetry) unless a global system property
- * or environment variable opts out, and which add truncation at 512 tokens and their own clean-up of
- * decoded text by default. The native library is extracted once from the jar into DJL's cache directory
- * ({@code ~/.djl.ai}, or {@code DJL_CACHE_DIR}); nothing is downloaded on the platforms the jar carries.
+ * or environment variable opts out, and which truncate to 512 tokens unless told otherwise. The native
+ * library is extracted once from the jar into DJL's cache directory ({@code ~/.djl.ai}, or
+ * {@code DJL_CACHE_DIR}); nothing is downloaded on the platforms the jar carries.
  *
  * <p>Safe to use from several threads (calls are serialised); {@link #close()} frees the native tokenizer.
  */
@@ -146,7 +146,7 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     /** A decoder for generated ids, one at a time, that never splits a character across pieces. */
-    public TextStream stream(boolean skipSpecialTokens) {
+    public synchronized TextStream stream(boolean skipSpecialTokens) {
         handle();
         return new TextStream(this, skipSpecialTokens);
     }

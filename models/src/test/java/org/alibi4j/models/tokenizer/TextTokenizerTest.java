@@ -89,6 +89,22 @@ class TextTokenizerTest {
     }
 
     @Test
+    void truncationAndPaddingInTheFileAreSwitchedOffAsTransformersDoes() {
+        try (TextTokenizer truncating = TextTokenizer.open(resource("tokenizer_truncating.json"))) {
+            int checked = 0;
+            for (JsonElement element : expected.getAsJsonArray("file_truncation_ignored")) {
+                JsonObject encoding = element.getAsJsonObject();
+                int[] ids = ints(encoding.get("ids"));
+                assertArrayEquals(ids, truncating.encode(encoding.get("text").getAsString()));
+                assertArrayEquals(ids, tokenizer.encode(encoding.get("text").getAsString()));
+                checked++;
+            }
+            assertEquals(2, checked);
+            assertTrue(truncating.encode("The quick brown fox.").length > 10, "longer than both the limit and the pad");
+        }
+    }
+
+    @Test
     void decodeGivesTransformersText() {
         for (JsonObject encoding : encodings()) {
             int[] ids = ints(encoding.get("ids"));
