@@ -79,15 +79,13 @@ public final class Checkpoint implements AutoCloseable {
         Path index = directory.resolve(INDEX_FILE);
         Arena arena = Arena.ofShared();
         try {
-            Checkpoint checkpoint;
             if (Files.exists(single)) {
-                checkpoint = single(directory, single, arena);
-            } else if (Files.exists(index)) {
-                checkpoint = sharded(directory, index, arena);
-            } else {
-                throw noWeights(directory);
+                return single(directory, single, arena);
             }
-            return checkpoint;
+            if (Files.exists(index)) {
+                return sharded(directory, index, arena);
+            }
+            throw noWeights(directory);
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
