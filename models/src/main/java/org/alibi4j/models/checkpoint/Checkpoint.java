@@ -23,6 +23,10 @@ import java.util.stream.Collectors;
  * The weights of a Hugging Face checkpoint as {@code save_pretrained} writes them: {@code model.safetensors},
  * or {@code model.safetensors.index.json} and the shards it names.
  *
+ * <p>A sharded checkpoint holds every tensor of the shards its index names, also one the index does not list
+ * (as transformers loads every tensor of those files); each tensor the index lists must be in the shard it
+ * names, and no tensor may be in two shards.
+ *
  * <p>Every file is memory-mapped read-only into one shared arena that this checkpoint owns; nothing is read
  * onto the heap, so the weights of a model larger than the heap load as fast as the headers parse, and pages
  * come in as the model touches them. All headers are checked at {@link #open}: a checkpoint that opens has
@@ -75,15 +79,13 @@ public final class Checkpoint implements AutoCloseable {
         Path index = directory.resolve(INDEX_FILE);
         Arena arena = Arena.ofShared();
         try {
-            Checkpoint checkpoint;
             if (Files.exists(single)) {
-                checkpoint = single(directory, single, arena);
-            } else if (Files.exists(index)) {
-                checkpoint = sharded(directory, index, arena);
-            } else {
-                throw noWeights(directory);
+                return single(directory, single, arena);
             }
-            return checkpoint;
+            if (Files.exists(index)) {
+                return sharded(directory, index, arena);
+            }
+            throw noWeights(directory);
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -101,7 +103,10 @@ public final class Checkpoint implements AutoCloseable {
 
     private static Checkpoint sharded(Path directory, Path index, Arena arena) {
         Map<String, String> weightMap = readWeightMap(index);
-        Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
+        if (weightMap.isEmpty()) {
+            throw new InvalidModelException(index + " maps no tensors (its weight_map is empty)");
+        }
+        Map<String, SafetensorsFile> shards = new TreeMap<>();
         for (String shard : weightMap.values()) {
             if (!shards.containsKey(shard)) {
                 Path file = shardFile(directory, index, shard);

@@ -1,6 +1,7 @@
 package org.alibi4j.models.checkpoint;
 
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /** The element types of a checkpoint's tensors that alibi4j reads, with their safetensors names. */
@@ -29,12 +30,13 @@ public enum DType {
      * @throws InvalidModelException for any other name, naming it and the supported ones
      */
     public static DType ofSafetensors(String name) {
-        for (DType type : values()) {
-            if (type.name().equals(name)) {
-                return type;
-            }
-        }
-        throw new InvalidModelException("unsupported dtype '" + name + "' (supported: " + supported() + ")");
+        return lookup(name).orElseThrow(
+                () -> new InvalidModelException("unsupported dtype '" + name + "' (supported: " + supported() + ")"));
+    }
+
+    /** The type a safetensors header names {@code name}, if alibi4j reads it. */
+    static Optional<DType> lookup(String name) {
+        return Arrays.stream(values()).filter(type -> type.name().equals(name)).findFirst();
     }
 
     /** The supported safetensors names, comma separated: for messages. */

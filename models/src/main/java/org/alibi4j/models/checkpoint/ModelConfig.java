@@ -147,7 +147,11 @@ public final class ModelConfig {
             return new int[0];
         }
         if (!value.isJsonArray()) {
-            return new int[] {integer(key)};
+            Long exact = Json.exactInteger(value, Integer.MIN_VALUE, Integer.MAX_VALUE);
+            if (exact == null) {
+                throw wrong(key, "an integer or a list of integers", value);
+            }
+            return new int[] {exact.intValue()};
         }
         JsonArray array = value.getAsJsonArray();
         int[] result = new int[array.size()];

@@ -175,13 +175,7 @@ final class SafetensorsFile {
         String dtypeName = dtype.getAsString();
         long[] shape = longs(file, name, object, "shape", -1);
         long[] offsets = longs(file, name, object, "data_offsets", 2);
-        DType known = null;
-        for (DType type : DType.values()) {
-            if (type.name().equals(dtypeName)) {
-                known = type;
-            }
-        }
-        return new Entry(name, dtypeName, known, shape, offsets[0], offsets[1]);
+        return new Entry(name, dtypeName, DType.lookup(dtypeName).orElse(null), shape, offsets[0], offsets[1]);
     }
 
     /** A list of non-negative integers (of {@code length} of them where that is not -1). */

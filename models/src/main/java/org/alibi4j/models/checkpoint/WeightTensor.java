@@ -86,14 +86,10 @@ public record WeightTensor(String name, DType dtype, long[] shape, MemorySegment
     /** Element {@code index} in row-major order, widened exactly to float. */
     public float get(long index) {
         Objects.checkIndex(index, elements());
-        return widen(index * dtype.bytes());
-    }
-
-    private float widen(long byteOffset) {
         return switch (dtype) {
-            case F32 -> data.get(F32_LE, byteOffset);
-            case F16 -> Float.float16ToFloat(data.get(U16_LE, byteOffset));
-            case BF16 -> Float.intBitsToFloat(data.get(U16_LE, byteOffset) << 16);
+            case F32 -> data.get(F32_LE, index * 4);
+            case F16 -> Float.float16ToFloat(data.get(U16_LE, index * 2));
+            case BF16 -> Float.intBitsToFloat(data.get(U16_LE, index * 2) << 16);
         };
     }
 
@@ -112,14 +108,7 @@ public record WeightTensor(String name, DType dtype, long[] shape, MemorySegment
         Objects.checkIndex(r, shape[0]);
         int cols = dim(1);
         Objects.checkFromIndexSize(dstOffset, cols, dst.length);
-        long rowStart = (long) r * cols * dtype.bytes();
-        if (dtype == DType.F32) {
-            MemorySegment.copy(data, F32_LE, rowStart, dst, dstOffset, cols);
-            return;
-        }
-        for (int c = 0; c < cols; c++) {
-            dst[dstOffset + c] = widen(rowStart + (long) c * dtype.bytes());
-        }
+        widenInto((long) r * cols, dst, dstOffset, cols);
     }
 
     /**
@@ -134,14 +123,26 @@ public record WeightTensor(String name, DType dtype, long[] shape, MemorySegment
             throw new IllegalStateException("tensor '" + name + "' has " + count
                     + " elements, more than one float[] holds");
         }
-        if (dtype == DType.F32) {
-            return data.toArray(F32_LE);
-        }
         float[] out = new float[(int) count];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = widen((long) i * dtype.bytes());
-        }
+        widenInto(0, out, 0, out.length);
         return out;
+    }
+
+    /** Elements {@code [first, first + count)} widened into {@code dst[dstOffset ..]}. */
+    private void widenInto(long first, float[] dst, int dstOffset, int count) {
+        switch (dtype) {
+            case F32 -> MemorySegment.copy(data, F32_LE, first * 4, dst, dstOffset, count);
+            case F16 -> {
+                for (int i = 0; i < count; i++) {
+                    dst[dstOffset + i] = Float.float16ToFloat(data.get(U16_LE, (first + i) * 2));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < count; i++) {
+                    dst[dstOffset + i] = Float.intBitsToFloat(data.get(U16_LE, (first + i) * 2) << 16);
+                }
+            }
+        }
     }
 
     @Override

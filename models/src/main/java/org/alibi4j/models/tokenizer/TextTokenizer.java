@@ -20,9 +20,9 @@ import org.alibi4j.models.checkpoint.InvalidModelException;
  *
  * <p>Talks to DJL's JNI layer ({@link TokenizersLibrary}) rather than its {@code HuggingFaceTokenizer}, whose
  * factories probe the EC2 metadata service over the network (DJL's telemetry) unless a global system property
- * or environment variable opts out, and which add truncation at 512 tokens and their own clean-up of
- * decoded text by default. The native library is extracted once from the jar into DJL's cache directory
- * ({@code ~/.djl.ai}, or {@code DJL_CACHE_DIR}); nothing is downloaded on the platforms the jar carries.
+ * or environment variable opts out, and which truncate to 512 tokens unless told otherwise. The native
+ * library is extracted once from the jar into DJL's cache directory ({@code ~/.djl.ai}, or
+ * {@code DJL_CACHE_DIR}); nothing is downloaded on the platforms the jar carries.
  *
  * <p>Safe to use from several threads (calls are serialised); {@link #close()} frees the native tokenizer.
  */
@@ -44,8 +44,11 @@ public final class TextTokenizer implements AutoCloseable {
      */
     public static TextTokenizer open(Path tokenizerJson) {
         Objects.requireNonNull(tokenizerJson, "tokenizerJson");
-        if (!Files.isRegularFile(tokenizerJson)) {
+        if (!Files.exists(tokenizerJson)) {
             throw new InvalidModelException("tokenizer " + tokenizerJson + " does not exist");
+        }
+        if (!Files.isRegularFile(tokenizerJson)) {
+            throw new InvalidModelException(tokenizerJson + " is not a file");
         }
         String json;
         try {
@@ -81,10 +84,13 @@ public final class TextTokenizer implements AutoCloseable {
         return file;
     }
 
-    /** The ids of {@code text}, with the special tokens the tokenizer's post-processor adds. */
+    /**
+     * The ids of {@code text}, with the special tokens the tokenizer's post-processor adds. An unpaired
+     * surrogate (a {@code String} that is not valid UTF-16, which no UTF-8 text can hold) is read as U+FFFD.
+     */
     public synchronized int[] encode(String text) {
         Objects.requireNonNull(text, "text");
-        long encoding = TokenizersLibrary.LIB.encode(handle(), text, true);
+        long encoding = TokenizersLibrary.LIB.encode(handle(), wellFormed(text), true);
         try {
             long[] ids = TokenizersLibrary.LIB.getTokenIds(encoding);
             int[] result = new int[ids.length];
@@ -99,19 +105,48 @@ public final class TextTokenizer implements AutoCloseable {
 
     /**
      * The text of {@code ids}, as transformers' {@code tokenizer.decode(ids, skip_special_tokens=...)}.
-     * Bytes that do not form whole UTF-8 characters come out as U+FFFD.
+     * Bytes that do not form whole UTF-8 characters come out as U+FFFD; ids past the vocabulary are skipped.
+     *
+     * @throws IllegalArgumentException where an id is negative
      */
     public synchronized String decode(int[] ids, boolean skipSpecialTokens) {
         Objects.requireNonNull(ids, "ids");
         long[] wide = new long[ids.length];
         for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0) {
+                throw new IllegalArgumentException("token id " + ids[i] + " at " + i + " is negative");
+            }
             wide[i] = ids[i];
         }
         return TokenizersLibrary.LIB.decode(handle(), wide, skipSpecialTokens);
     }
 
+    /** {@code text} with each unpaired surrogate replaced by U+FFFD; {@code text} itself where it has none. */
+    static String wellFormed(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1));
+            if (paired) {
+                if (out != null) {
+                    out.append(c).append(text.charAt(i + 1));
+                }
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                if (out == null) {
+                    out = new StringBuilder(text.length()).append(text, 0, i);
+                }
+                out.append('\uFFFD');
+            } else if (out != null) {
+                out.append(c);
+            }
+        }
+        return out == null ? text : out.toString();
+    }
+
     /** A decoder for generated ids, one at a time, that never splits a character across pieces. */
-    public TextStream stream(boolean skipSpecialTokens) {
+    public synchronized TextStream stream(boolean skipSpecialTokens) {
         handle();
         return new TextStream(this, skipSpecialTokens);
     }

@@ -211,6 +211,38 @@ class CheckpointTest {
     }
 
     @Test
+    void tensorsOfAShardThatTheIndexDoesNotListAreRead() throws IOException {
+        writeTwoShards();
+        writeIndex(weightMap("a.weight", SHARD1, "b.weight", SHARD2));
+        try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+            assertEquals(List.of("a.bias", "a.weight", "b.weight"), List.copyOf(checkpoint.names()));
+        }
+    }
+
+    @Test
+    void emptyWeightMapIsRefused() throws IOException {
+        writeTwoShards();
+        writeIndex(new JsonObject());
+        assertOpenFails("model.safetensors.index.json maps no tensors");
+    }
+
+    /** The Hugging Face cache's layout: a snapshot directory of links to blobs named by their hashes. */
+    @Test
+    void symbolicLinksAreFollowed() throws IOException {
+        Path blobs = Files.createDirectory(dir.resolve("blobs"));
+        Path snapshot = Files.createDirectories(dir.resolve("snapshots").resolve("0123abcd"));
+        Path blob = threeTensors().write(blobs.resolve("9f86d081884c7d65"));
+        try {
+            Files.createSymbolicLink(snapshot.resolve("model.safetensors"), snapshot.relativize(blob));
+        } catch (UnsupportedOperationException | IOException e) {
+            assumeTrue(false, "symbolic links unsupported here: " + e);
+        }
+        try (Checkpoint checkpoint = Checkpoint.open(snapshot)) {
+            assertEquals(-2f, checkpoint.tensor("lm_head.weight").get(1));
+        }
+    }
+
+    @Test
     void singleFileIsPreferredToAnIndex() throws IOException {
         writeTwoShards();
         new SafetensorsWriter().f32("only", shape(1), 5f).write(dir.resolve("model.safetensors"));

@@ -143,7 +143,10 @@ class ModelConfigTest {
                 "config.json: 'list' must be an integer or a list of integers (was [1,\"two\"])");
         assertInvalid(() -> config.integers("nested_list"),
                 "config.json: 'nested_list' must be an integer or a list of integers (was [[1]])");
-        assertInvalid(() -> config.integers("half"), "config.json: 'half' must be an integer (was 3.5)");
+        assertInvalid(() -> config.integers("half"),
+                "config.json: 'half' must be an integer or a list of integers (was 3.5)");
+        assertInvalid(() -> config.integers("model_type"),
+                "config.json: 'model_type' must be an integer or a list of integers (was \"mpt\")");
     }
 
     @Test
