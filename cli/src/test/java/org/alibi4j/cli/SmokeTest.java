@@ -21,11 +21,32 @@ class SmokeTest {
         CliRun run = CliRun.of("smoke");
         assertEquals(0, run.exitCode(), run.out() + run.err());
         assertTrue(run.out().contains("smoke: all bias cases bit-identical to the reference\n"), run.out());
-        assertTrue(run.out().matches("(?s).*\nsmoke: all attention cases within the float64 reference's bound \\(largest error 0\\.\\d{4} of it\\)\n"),
+        assertTrue(run.out().matches("(?s).*\nsmoke: all attention cases within the float64 reference's bound \\(largest error 0\\.\\d{4} of it\\)\n.*"),
                 run.out());
         for (AttentionSmoke.Case c : AttentionSmoke.CASES) {
             assertTrue(run.out().matches("(?s).*\ncpu +Java [^\n]* " + Pattern.quote(c.name()) + " +"
                     + Pattern.quote(c.shape()) + " +\\S+ +0\\.\\d{4} +0 +\\d+\\.\\d\\d\n.*"), c.name() + "\n" + run.out());
+        }
+    }
+
+    @Test
+    void smokeRunsEveryCheckpointEndToEnd() {
+        CliRun run = CliRun.of("smoke", "--backend", "cpu");
+        assertEquals(0, run.exitCode(), run.out() + run.err());
+        assertTrue(run.out().endsWith("smoke: every checkpoint agrees with transformers (logits within the bound, greedy tokens equal)\n"), run.out());
+        for (String name : ModelSmoke.CASES) {
+            assertTrue(run.out().matches("(?s).*\ncpu +" + Pattern.quote(name) + " +\\S+ L\\d+ H\\d+ h\\d+ \\S+ +\\S+ +0\\.\\d{4} +12/12 +\\d+\\.\\d\\d\n.*"),
+                    name + "\n" + run.out());
+        }
+    }
+
+    @Test
+    void aModelCaseFailsOnAnAttentionBackendThatIsOff() {
+        try (AttentionBackend broken = brokenBy(0.5f)) {
+            for (String name : ModelSmoke.CASES) {
+                ModelSmoke.Result r = ModelSmoke.run(broken, name);
+                assertTrue(!r.passed() && r.maxRatio() > 1, name + ": " + r);
+            }
         }
     }
 
