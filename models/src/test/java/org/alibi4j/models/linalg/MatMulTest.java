@@ -75,7 +75,7 @@ class MatMulTest {
             MemorySegment bytes = arena.allocate(30);
             assertRefused("weight", () -> m.linear(new WeightTensor("v", DType.F16, new long[] {15}, bytes), null, x, 2, y));
             assertRefused("weight", () -> m.linear(new WeightTensor("t", DType.F16, new long[] {5, 3, 1}, bytes), null, x, 2, y));
-            assertRefused("weight", () -> m.linear(new WeightTensor("f", DType.F32, new long[] {5, 3}, bytes), null, x, 2, y));
+            // (a tensor whose bytes do not match its shape cannot be made: WeightTensor refuses it)
             assertRefused("weight", () -> m.linear(new WeightTensor("z", DType.F16, new long[] {0, 3}, arena.allocate(0)), null, x, 2, y));
             for (float v : y) {
                 assertEquals(42, v);
