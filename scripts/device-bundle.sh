@@ -19,7 +19,7 @@ JAVA_HOME=$("$root/scripts/find-jdk25.sh")
 junit_version=1.11.4 # the JUnit Platform of the build's JUnit Jupiter 5.11.4
 limit_mib=64
 
-kernels_jar=$(ls "$root"/kernels/target/alibi4j-tornado-*.jar 2>/dev/null | grep -v -e sources -e tests | head -1 || true)
+kernels_jar=$(ls "$root"/kernels/target/alibi4j-tornado-*.jar 2>/dev/null | grep -v -e sources -e javadoc -e tests | head -1 || true)
 for f in "$root/cli/target/alibi4j.jar" "$root/bench/target/benchmarks.jar" "$kernels_jar" \
          "$root/kernels/target/test-classes" "$root/core/target/test-classes"; do
   if [ ! -e "$f" ]; then

@@ -28,8 +28,8 @@ and reused, as its cache does. Times: median of --repeats calls after --warmups,
     python3 scripts/pytorch_peer.py --attention --out bench/pytorch-cpu   # writes .md and .properties
     python3 scripts/pytorch_peer.py --attention --check [--cli cli/target/alibi4j.jar]
 
-Debian's torch calls whatever libblas.so.3 the alternatives system selects (the reference BLAS was about
-20x slower than OpenBLAS here). --attention picks the BLAS for its own process only: it re-executes
+Debian's torch calls whatever libblas.so.3 the alternatives system selects (the reference BLAS is far
+slower than OpenBLAS, which would flatter alibi4j). --attention picks the BLAS for its own process only: it re-executes
 itself with LD_LIBRARY_PATH set to --blas (default /usr/lib/x86_64-linux-gnu/openblas-pthread, from
 `apt-get install libopenblas0-pthread`; `--blas system` leaves the alternatives' choice) and
 OPENBLAS_NUM_THREADS set to --threads, then prints the BLAS libraries the process actually mapped

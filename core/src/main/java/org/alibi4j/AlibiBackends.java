@@ -20,7 +20,7 @@ public final class AlibiBackends {
     private AlibiBackends() {
     }
 
-    /** The providers on the class path, highest rank first; loaded once. */
+    /** The providers found on the class path or the module path, highest rank first; loaded once. */
     public static List<AlibiBackendProvider> providers() {
         return REGISTRY.providers();
     }

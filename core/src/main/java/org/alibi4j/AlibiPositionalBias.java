@@ -107,6 +107,7 @@ public final class AlibiPositionalBias implements AutoCloseable {
         return out;
     }
 
+    /** The slopes of the biased heads. */
     public AlibiSlopes slopes() {
         return slopes;
     }
@@ -116,10 +117,12 @@ public final class AlibiPositionalBias implements AutoCloseable {
         return slopes.count();
     }
 
+    /** Heads in every tensor: the biased ones, then those without bias. */
     public int totalHeads() {
         return totalHeads;
     }
 
+    /** The backend that computes the tensors and the fused adds. */
     public AlibiBackend backend() {
         return backend;
     }
@@ -209,6 +212,7 @@ public final class AlibiPositionalBias implements AutoCloseable {
             return this;
         }
 
+        /** The bias as configured; its backend is opened now unless one was given. */
         public AlibiPositionalBias build() {
             return new AlibiPositionalBias(this);
         }

@@ -17,6 +17,7 @@ public record BiasSpec(AlibiSlopes slopes, int totalHeads, int i, int j, BiasFor
     /** The most elements a tensor may have: the largest Java array, and TornadoVM's int-indexed arrays. */
     public static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
 
+    /** Checks each component, naming it and its allowed range. */
     public BiasSpec {
         if (slopes == null) {
             throw new IllegalArgumentException("slopes must not be null");

@@ -48,14 +48,17 @@ public final class BiasTensor {
         return new BiasTensor(storage, totalHeads, i, j, offset, (long) capacityI * capacityJ, capacityJ);
     }
 
+    /** Heads, the first dimension. */
     public int totalHeads() {
         return totalHeads;
     }
 
+    /** Queries, the second dimension. */
     public int i() {
         return i;
     }
 
+    /** Keys, the third dimension. */
     public int j() {
         return j;
     }

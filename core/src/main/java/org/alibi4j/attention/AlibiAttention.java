@@ -56,10 +56,12 @@ public final class AlibiAttention implements AutoCloseable {
         return new Builder(heads);
     }
 
+    /** What this attention computes. */
     public AttentionSpec spec() {
         return spec;
     }
 
+    /** The backend that computes it. */
     public AttentionBackend backend() {
         return backend;
     }
@@ -225,6 +227,7 @@ public final class AlibiAttention implements AutoCloseable {
             return this;
         }
 
+        /** The attention as configured; its backend is opened now unless one was given. */
         public AlibiAttention build() {
             return new AlibiAttention(this);
         }

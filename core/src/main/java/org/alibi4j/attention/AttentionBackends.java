@@ -21,14 +21,17 @@ public final class AttentionBackends {
     private AttentionBackends() {
     }
 
+    /** The providers found on the class path or the module path, highest rank first; loaded once. */
     public static List<AttentionBackendProvider> providers() {
         return REGISTRY.providers();
     }
 
+    /** Every known attention backend with whether it can run here and why. */
     public static List<BackendStatus> statuses() {
         return REGISTRY.statuses();
     }
 
+    /** The names of the known attention backends, highest rank first. */
     public static List<String> names() {
         return REGISTRY.names();
     }

@@ -14,7 +14,7 @@ import org.alibi4j.BiasSpec;
  * {@code |scale * q.k + bias|}, {@code n} the number of visible keys and {@code V} the largest {@code |v|}
  * element of the row's key/value head, every element of the row satisfies
  *
- * <pre>    |out - reference| <= V * u * (4 * ((d + 3) * A + S) + 4 * n + 64)</pre>
+ * <pre>{@code    |out - reference| <= V * u * (4 * ((d + 3) * A + S) + 4 * n + 64)}</pre>
  *
  * The first term is the rounding of each score (the dot product over {@code d}, the scale, the bias add)
  * carried twice through softmax's ratio; the second the sums over {@code n} weights in numerator and

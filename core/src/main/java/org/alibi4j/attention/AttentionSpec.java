@@ -20,6 +20,7 @@ import org.alibi4j.internal.Arguments;
  */
 public record AttentionSpec(AlibiSlopes slopes, int totalHeads, int kvHeads, int headDim, float scale, BiasForm form) {
 
+    /** Checks each component, naming it and its allowed range. */
     public AttentionSpec {
         if (slopes == null) {
             throw new IllegalArgumentException("slopes must not be null");

@@ -144,18 +144,22 @@ public final class HeadTensor {
                 headStride, rowStride, capacity());
     }
 
+    /** Heads, the first dimension. */
     public int heads() {
         return heads;
     }
 
+    /** Rows (positions) per head, the second dimension. */
     public int rows() {
         return rows;
     }
 
+    /** Elements per row, the third dimension. */
     public int dim() {
         return dim;
     }
 
+    /** How the elements are stored. */
     public Precision precision() {
         return precision;
     }
@@ -165,10 +169,12 @@ public final class HeadTensor {
         return offset;
     }
 
+    /** Elements from one head to the next in the storage. */
     public long headStride() {
         return headStride;
     }
 
+    /** Elements from one row to the next in the storage. */
     public long rowStride() {
         return rowStride;
     }

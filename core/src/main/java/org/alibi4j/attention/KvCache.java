@@ -148,6 +148,7 @@ public final class KvCache implements AutoCloseable {
         return precision;
     }
 
+    /** The attention the cache serves. */
     public AttentionSpec spec() {
         return spec;
     }

@@ -62,14 +62,14 @@ final class BiasLine {
      * {@code (float) -d * slope} while every integer involved is below 2^24 and so an exact float:
      * negation is exact, and {@code 0 - (+0)} keeps the zero on the diagonal +0.0. C2 vectorises it; it
      * does not vectorise the integer form, nor {@code (float) (t0 + u)} with {@code t0} not a constant
-     * (measured: 0.09 against 0.9 ns per float), hence the offset folded into {@code centre}.
+     * (MaterializeBenchmark shows the difference), hence the offset folded into {@code centre}.
      */
     private static boolean floatFormIsExact(BiasSpec spec) {
         return (long) spec.i() + spec.j() < EXACT_FLOAT_INTEGERS;
     }
 
     // The loops below are small methods of their own on purpose: inlined into write() and add() with
-    // their branches, C2 left the store loop scalar (measured: 3x slower decode rows).
+    // their branches, C2 left the store loop scalar (DecodeRowBenchmark shows it).
 
     /** {@code dst[dstOffset + u] = 0 - slope * |u - centre|}; {@code centre} is the window index of the diagonal. */
     private static void writeFloatForm(float slope, float centre, float[] dst, int dstOffset, int length) {

@@ -21,6 +21,7 @@ import org.alibi4j.internal.Arguments;
  * about the speed of {@code Arrays.fill}.
  */
 public final class CpuBackend implements AlibiBackend {
+    /** The backend's name, for {@code backend(name)} and {@code alibi4j.backend}. */
     public static final String NAME = "cpu";
 
     /** Below this many floats a single thread is faster than handing work to the pool. */
@@ -36,6 +37,7 @@ public final class CpuBackend implements AlibiBackend {
         this(Runtime.getRuntime().availableProcessors());
     }
 
+    /** {@code threads} threads (1 runs every call on the caller's thread). */
     public CpuBackend(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1 (was " + threads + ")");
@@ -59,6 +61,7 @@ public final class CpuBackend implements AlibiBackend {
         return "Java " + Runtime.version().feature() + ", " + threads + (threads == 1 ? " thread" : " threads");
     }
 
+    /** The threads a call may use. */
     public int threads() {
         return threads;
     }

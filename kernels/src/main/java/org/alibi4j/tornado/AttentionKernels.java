@@ -31,8 +31,8 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  *       {@code [ceil(i / TILE_QUERIES) * TILE_QUERIES, totalHeads]}, local {@code [TILE_QUERIES, 1]}, so a
  *       work-group is {@link #TILE_QUERIES} consecutive queries of one head. The group loads each tile of
  *       {@link #TILE_KEYS} key and value rows into local memory once (32 KiB), and every work-item runs its
- *       online softmax over the tile from there; its output row is a private array. On PoCL (this machine's
- *       CPU) it ran 1.6 to 1.7 times as fast as {@link #prefill} on {@code 16 x 500 x 512, d = 64}; the
+ *       online softmax over the tile from there; its output row is a private array. It reads each key
+ *       and value row from global memory once per work-group instead of once per work-item, so the
  *       backend uses it wherever {@code d <= TILE_HEAD_DIM}.</li>
  *   <li>{@link #prefill}: 2D {@code [i, totalHeads]}, one work-item per (query, head); dimension 0 runs
  *       over the queries of one head, so neighbouring work-items read the same key and value rows at the

@@ -11,8 +11,8 @@ import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 
 /**
  * Compiled plans kept per key, least recently used first out. Every new plan compiles its kernels
- * (TornadoVM compiles scalar arguments in, and a new plan compiles again even for a shape it has seen:
- * 60 to 90 ms on PoCL for the fused add), so a repeated key reuses its plan and pays only the copies and
+ * (TornadoVM compiles scalar arguments in, and a new plan compiles again even for a shape it has seen;
+ * TornadoHostAddBenchmark measures the cost), so a repeated key reuses its plan and pays only the copies and
  * the launch. The plans keep their buffers on the device, at most {@code maxBytes} of them; a plan larger
  * than that runs once and is freed at once. One plan runs at a time (the methods share this object's
  * lock), which is also how the device runs them. {@link FusedAddPlans} and {@link AttentionPlans} are

@@ -20,6 +20,7 @@ import org.alibi4j.attention.HeadTensor;
  * from call to call, plus a decode step's partial results ({@code kvHeads x chunks x group x d} floats).
  */
 public final class CpuAttentionBackend implements AttentionBackend {
+    /** The backend's name, for {@code backend(name)} and {@code alibi4j.attention.backend}. */
     public static final String NAME = "cpu";
 
     /** Below this many multiply-adds a call runs on the calling thread. */
@@ -38,6 +39,7 @@ public final class CpuAttentionBackend implements AttentionBackend {
         this(Runtime.getRuntime().availableProcessors());
     }
 
+    /** {@code threads} threads (1 runs every call on the caller's thread), the best kernels this JVM has. */
     public CpuAttentionBackend(int threads) {
         this(threads, Vectorization.kernels());
     }
@@ -76,6 +78,7 @@ public final class CpuAttentionBackend implements AttentionBackend {
         return kernels.describe();
     }
 
+    /** The threads a call may use. */
     public int threads() {
         return threads;
     }
