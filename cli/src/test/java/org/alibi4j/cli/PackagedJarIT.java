@@ -71,6 +71,26 @@ class PackagedJarIT {
     }
 
     @Test
+    void smokeRunsTheModelCheckpointsFromTheJar() throws Exception {
+        CliRun run = java("--", "smoke");
+        assertTrue(run.out().contains("smoke: every checkpoint agrees with transformers"), run.out());
+        assertEquals("", run.err(), "no JVM warning (native access, logging) on standard error");
+    }
+
+    @Test
+    void theLauncherGeneratesFromACheckpointWithNothingElseOnStandardError() throws Exception {
+        Path model = Path.of("../models/src/test/resources/models/mpt-f32").toAbsolutePath();
+        CliRun run = launcher("generate", "--model", model.toString(), "--prompt", "Naïve brûlée, 東京.", "--max-new-tokens", "12", "--format", "json");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("\"tokens\":[55,390,56,263,357,242]"), run.out()); // transformers' greedy tokens, to the eos
+        assertTrue(run.err().matches("alibi4j: prompt 19 tokens at [0-9.]+ tokens/s; generated 6 at [0-9.]+ tokens/s \\(stopped at the end-of-sequence "
+                + "token; attention on cpu\\)\n"), run.err());
+        CliRun bad = launcher("generate", "--model", model.toString(), "--tokens", "1,x");
+        assertEquals(2, bad.exitCode());
+        assertEquals("alibi4j: --tokens: 'x' (item 2) is not a token id (a whole number)\n", bad.err());
+    }
+
+    @Test
     void versionComesFromTheManifestBuild() throws Exception {
         CliRun run = java("--", "--version");
         assertEquals(0, run.exitCode(), run.err());
