@@ -108,8 +108,8 @@ public class AttentionBenchmark {
     /**
      * Runs this fork's method on a small problem of the same kind until C2 has had time to compile its
      * loops. One call of a headline shape takes seconds, so JMH's warm-up iterations hold a call or two;
-     * until C2 is done, Vector API code runs boxed, tens of times slower (a first P1 call of the
-     * materialising baseline took 147 s on a loaded machine, the next 6 s).
+     * until C2 is done, Vector API code runs boxed, many times slower, and a first call of a headline
+     * shape would dominate its iteration.
      */
     private void warmUp(String method, AlibiSlopes slopes) {
         AttentionShape small = new AttentionShape(s.name() + "-warm-up", s.heads() / s.kvHeads() * 2, 2, 256, 256, s.d(), s.causal());
