@@ -48,12 +48,20 @@ final class VectorKernels implements LinearKernels {
     static final int NB = (WIDE ? 4 : 2) * L;
     /** Inputs per panel: the panel ({@code KC * NB} floats) stays in the L1 cache. */
     static final int KC = WIDE ? 128 : 256;
-    /** F16 weights widened at a time by the dot-product kernels: a chunk of a row, in L1 as floats. */
-    static final int HALF_CHUNK = 1024;
-    /** From this many input rows on, the matrix-matrix kernel. */
-    static final int GEMM_ROWS = 4;
+    /**
+     * F16 weights widened at a time by the dot-product kernels: a chunk of a row, in L1 as floats (twice
+     * as long ran slower from memory, half as long slower from the caches: see bench/models/RESULTS.md).
+     */
+    static final int HALF_CHUNK = 512;
+    /**
+     * From this many input rows on, the matrix-matrix kernel: below, packing the weights (transposed, one
+     * element at a time) costs more than it saves. F16's dot product widens through a scratch and is
+     * slower per input row, so it hands over earlier. Measured on the decode shapes of bench/models.
+     */
+    static final int GEMM_ROWS = 24;
+    static final int GEMM_ROWS_F16 = 8;
     /** For each halving step of {@link #sum}, the shuffle that brings lane {@code n + width} to lane {@code n}. */
-    private static final VectorShuffle<Float>[] HALVES = halves();
+    private static final VectorShuffle<Float>[] HALVING = halvingShuffles();
 
     VectorKernels() {
         if (L < 8) {
@@ -73,7 +81,7 @@ final class VectorKernels implements LinearKernels {
 
     @Override
     public void linear(Weights w, float[] bias, float[] x, int rows, float[] y, int from, int to) {
-        if (rows < GEMM_ROWS) {
+        if (rows < (w.dtype() == DType.F16 ? GEMM_ROWS_F16 : GEMM_ROWS)) {
             dotRows(w, bias, x, rows, y, from, to);
         } else {
             gemm(w, bias, x, rows, y, from, to);
@@ -83,16 +91,18 @@ final class VectorKernels implements LinearKernels {
     // ---------------------------------------------------------------- decode: dot products, weights read once
 
     /**
-     * Columns {@code [from, to)} for a few input rows: four weight rows at a time (one at a time for the
-     * last), read straight from the segment and widened in registers, dotted with each input row in turn
-     * (the four weight rows stay in cache for the next input row). Each output has one vector
-     * accumulator; its lanes are added by {@link #sum}, then the last {@code in % L} products one by one.
+     * Columns {@code [from, to)} for a few input rows, F32 or BF16 weights (F16: {@link #halfRows}): four
+     * weight rows at a time (one at a time for the last), read straight from the segment and widened in
+     * registers, dotted with each input row in turn (the four weight rows stay in cache for the next
+     * input row). Each output has one vector accumulator; its lanes are added by {@link #sum}, then the
+     * last {@code in % L} products one by one.
      */
     private static void dotRows(Weights w, float[] bias, float[] x, int rows, float[] y, int from, int to) {
         if (w.dtype() == DType.F16) {
             halfRows(w, bias, x, rows, y, from, to);
             return;
         }
+        boolean f32 = w.dtype() == DType.F32; // else BF16
         int in = w.in();
         int out = w.out();
         MemorySegment data = w.data();
@@ -104,18 +114,14 @@ final class VectorKernels implements LinearKernels {
             long base = o * stride;
             for (int r = 0; r < rows; r++) {
                 int x0 = r * in;
-                if (block == 4) {
-                    switch (w.dtype()) {
-                        case F32 -> dot4F32(data, base, stride, x, x0, in, acc);
-                        case F16 -> throw new AssertionError("F16 runs halfRows");
-                        case BF16 -> dot4BF16(data, base, stride, x, x0, in, acc);
-                    }
+                if (block == 4 && f32) {
+                    dot4F32(data, base, stride, x, x0, in, acc);
+                } else if (block == 4) {
+                    dot4BF16(data, base, stride, x, x0, in, acc);
+                } else if (f32) {
+                    dot1F32(data, base, x, x0, in, acc);
                 } else {
-                    switch (w.dtype()) {
-                        case F32 -> dot1F32(data, base, x, x0, in, acc);
-                        case F16 -> throw new AssertionError("F16 runs halfRows");
-                        case BF16 -> dot1BF16(data, base, x, x0, in, acc);
-                    }
+                    dot1BF16(data, base, x, x0, in, acc);
                 }
                 for (int j = 0; j < block; j++) {
                     float s = sum(acc, j * L);
@@ -135,9 +141,9 @@ final class VectorKernels implements LinearKernels {
      * inlining them, and runs slower than the CPU's own conversion anyway. So each weight row is widened
      * {@value #HALF_CHUNK} elements at a time into an L1-resident scratch by a plain loop, {@link #halves},
      * which C2 compiles to {@code vcvtph2ps}, and dotted from there with every input row. Rows are read
-     * one after the other, in memory order: with the computing in between, a single sequential stream is
-     * what the hardware prefetcher keeps up with best (four rows read side by side in chunks, or larger
-     * blocks, ran slower from memory).
+     * one after the other, in memory order: with the computing in between, one sequential stream is what
+     * the hardware prefetcher kept up with best (four rows side by side in chunks, or blocks of several
+     * rows, ran slower from memory).
      */
     private static void halfRows(Weights w, float[] bias, float[] x, int rows, float[] y, int from, int to) {
         int in = w.in();
@@ -307,14 +313,14 @@ final class VectorKernels implements LinearKernels {
 
     /** The lanes of {@code v} added in a fixed order (pairs of halves). */
     private static float sum(FloatVector v) {
-        for (VectorShuffle<Float> half : HALVES) {
+        for (VectorShuffle<Float> half : HALVING) {
             v = v.add(v.rearrange(half));
         }
         return v.lane(0);
     }
 
     @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] halves() {
+    private static VectorShuffle<Float>[] halvingShuffles() {
         int steps = Integer.numberOfTrailingZeros(L);
         VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
         for (int step = 0; step < steps; step++) {

@@ -177,7 +177,7 @@ class LinearKernelsTest {
         List<Arguments> cases = new ArrayList<>();
         for (LinearKernels k : kernels()) {
             for (DType dtype : DType.values()) {
-                for (int rows : new int[] {1, 9}) {
+                for (int rows : new int[] {1, 9, 30}) { // the decode path; prefill's for F16 (9) and for all (30)
                     cases.add(Arguments.of(k, dtype, rows));
                 }
             }
