@@ -1,5 +1,7 @@
 package org.alibi4j.bench;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
@@ -41,6 +43,57 @@ final class ReadBandwidth implements AutoCloseable {
         float sum = 0;
         for (ForkJoinTask<Float> part : parts) {
             sum += part.join();
+        }
+        return sum;
+    }
+
+    /**
+     * The sum of the floats in {@code segment} (its bytes read as little-endian floats, whatever they
+     * hold; a trailing partial float is not read), split as {@link #sum(float[]...)} splits an array:
+     * the read bandwidth over memory outside the heap, such as a mapped checkpoint's weights.
+     */
+    float sum(MemorySegment segment) {
+        long floats = segment.byteSize() / Float.BYTES;
+        List<ForkJoinTask<Float>> parts = new ArrayList<>(threads);
+        for (int t = 0; t < threads; t++) {
+            long from = floats * t / threads;
+            long to = floats * (t + 1) / threads;
+            parts.add(pool.submit(() -> sumRange(segment, from, to)));
+        }
+        float sum = 0;
+        for (ForkJoinTask<Float> part : parts) {
+            sum += part.join();
+        }
+        return sum;
+    }
+
+    static float sumRange(MemorySegment segment, long from, long to) {
+        float sum = 0;
+        for (long n = from; n < to; n += PIECE) {
+            sum += sumPiece(segment, n, Math.min(to, n + PIECE));
+        }
+        return sum;
+    }
+
+    /** The floats {@code [from, to)} of {@code segment}, as {@link #sumPiece(float[], int, int)} sums an array's. */
+    static float sumPiece(MemorySegment segment, long from, long to) {
+        FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        long n = from;
+        ByteOrder le = ByteOrder.LITTLE_ENDIAN;
+        for (; n + ACCUMULATORS * L <= to; n += ACCUMULATORS * L) {
+            long at = n * Float.BYTES;
+            s0 = s0.add(FloatVector.fromMemorySegment(SPECIES, segment, at, le));
+            s1 = s1.add(FloatVector.fromMemorySegment(SPECIES, segment, at + 4L * L, le));
+            s2 = s2.add(FloatVector.fromMemorySegment(SPECIES, segment, at + 8L * L, le));
+            s3 = s3.add(FloatVector.fromMemorySegment(SPECIES, segment, at + 12L * L, le));
+            s4 = s4.add(FloatVector.fromMemorySegment(SPECIES, segment, at + 16L * L, le));
+            s5 = s5.add(FloatVector.fromMemorySegment(SPECIES, segment, at + 20L * L, le));
+            s6 = s6.add(FloatVector.fromMemorySegment(SPECIES, segment, at + 24L * L, le));
+            s7 = s7.add(FloatVector.fromMemorySegment(SPECIES, segment, at + 28L * L, le));
+        }
+        float sum = s0.add(s1).add(s2).add(s3).add(s4).add(s5).add(s6).add(s7).reduceLanes(VectorOperators.ADD);
+        for (; n < to; n++) {
+            sum += segment.get(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(le), n * Float.BYTES);
         }
         return sum;
     }

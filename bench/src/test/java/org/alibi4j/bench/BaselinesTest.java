@@ -69,6 +69,19 @@ class BaselinesTest {
     }
 
     @Test
+    void readBandwidthSumsEveryFloatOfASegment() {
+        try (var arena = java.lang.foreign.Arena.ofShared(); var bandwidth = new ReadBandwidth(3)) {
+            long floats = 100_003;
+            var segment = arena.allocate(floats * Float.BYTES + 3); // and a partial float, not read
+            for (long n = 0; n < floats; n++) {
+                segment.set(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), n * 4, n % 3);
+            }
+            // 33 334 ones and 33 334 twos: every partial sum is an integer below 2^24, exact in float
+            assertEquals(100_002, bandwidth.sum(segment));
+        }
+    }
+
+    @Test
     void readBandwidthSumsEveryFloat() {
         float[] a = new float[100_003];
         float[] b = new float[77];

@@ -3,6 +3,8 @@ package org.alibi4j.models.linalg;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
+import org.alibi4j.models.checkpoint.DType;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -16,9 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * 256-bit on AVX2). Loaded only by {@link Vectorization}, and only where the module is present.
  *
  * <p>Two regimes. A few input rows (decode: one) make a matrix-vector product, bound by reading the
- * weights: {@link #dotRows} reads each weight row once from memory, widens it in registers as it goes
- * (BF16: a shift; F16: {@link #f16}) and dots it with the input rows, four weight rows at a time so that
- * four streams are read at once. Many input rows (prefill) make a matrix-matrix product, bound by the
+ * weights: {@link #dotRows} reads each weight row once from memory, four rows at a time so that four
+ * streams are read at once, widens them in registers (BF16: a shift) and dots them with the input rows;
+ * F16 weights go through an L1 scratch instead ({@link #halfRows}). Many input rows (prefill) make a matrix-matrix product, bound by the
  * multiply-adds: {@link #gemm} widens a panel of {@value #KC} inputs by {@link #NB} weight rows once,
  * transposed, into a float scratch, and runs a register-blocked micro-kernel over it for every block of
  * {@value #MR} input rows: {@code MR} broadcast input elements by {@code NB / L} weight vectors of
@@ -46,10 +48,20 @@ final class VectorKernels implements LinearKernels {
     static final int NB = (WIDE ? 4 : 2) * L;
     /** Inputs per panel: the panel ({@code KC * NB} floats) stays in the L1 cache. */
     static final int KC = WIDE ? 128 : 256;
-    /** From this many input rows on, the matrix-matrix kernel. */
-    static final int GEMM_ROWS = 4;
+    /**
+     * F16 weights widened at a time by the dot-product kernels: a chunk of a row, in L1 as floats (twice
+     * as long ran slower from memory, half as long slower from the caches: see bench/models/RESULTS.md).
+     */
+    static final int HALF_CHUNK = 512;
+    /**
+     * From this many input rows on, the matrix-matrix kernel: below, packing the weights (transposed, one
+     * element at a time) costs more than it saves. F16's dot product widens through a scratch and is
+     * slower per input row, so it hands over earlier. Measured on the decode shapes of bench/models.
+     */
+    static final int GEMM_ROWS = 24;
+    static final int GEMM_ROWS_F16 = 8;
     /** For each halving step of {@link #sum}, the shuffle that brings lane {@code n + width} to lane {@code n}. */
-    private static final VectorShuffle<Float>[] HALVES = halves();
+    private static final VectorShuffle<Float>[] HALVING = halvingShuffles();
 
     VectorKernels() {
         if (L < 8) {
@@ -69,7 +81,7 @@ final class VectorKernels implements LinearKernels {
 
     @Override
     public void linear(Weights w, float[] bias, float[] x, int rows, float[] y, int from, int to) {
-        if (rows < GEMM_ROWS) {
+        if (rows < (w.dtype() == DType.F16 ? GEMM_ROWS_F16 : GEMM_ROWS)) {
             dotRows(w, bias, x, rows, y, from, to);
         } else {
             gemm(w, bias, x, rows, y, from, to);
@@ -78,48 +90,146 @@ final class VectorKernels implements LinearKernels {
 
     // ---------------------------------------------------------------- decode: dot products, weights read once
 
+    /**
+     * Columns {@code [from, to)} for a few input rows, F32 or BF16 weights (F16: {@link #halfRows}): four
+     * weight rows at a time (one at a time for the last), read straight from the segment and widened in
+     * registers, dotted with each input row in turn (the four weight rows stay in cache for the next
+     * input row). Each output has one vector accumulator; its lanes are added by {@link #sum}, then the
+     * last {@code in % L} products one by one.
+     */
     private static void dotRows(Weights w, float[] bias, float[] x, int rows, float[] y, int from, int to) {
+        if (w.dtype() == DType.F16) {
+            halfRows(w, bias, x, rows, y, from, to);
+            return;
+        }
+        boolean f32 = w.dtype() == DType.F32; // else BF16
         int in = w.in();
         int out = w.out();
         MemorySegment data = w.data();
         long stride = (long) in * w.dtype().bytes();
-        float[] sums = new float[4];
+        float[] acc = new float[4 * L];
         int o = from;
-        for (; o + 4 <= to; o += 4) {
+        while (o < to) {
+            int block = to - o >= 4 ? 4 : 1;
             long base = o * stride;
             for (int r = 0; r < rows; r++) {
-                switch (w.dtype()) {
-                    case F32 -> dot4F32(data, base, stride, x, r * in, in, sums);
-                    case F16 -> dot4F16(data, base, stride, x, r * in, in, sums);
-                    case BF16 -> dot4BF16(data, base, stride, x, r * in, in, sums);
+                int x0 = r * in;
+                if (block == 4 && f32) {
+                    dot4F32(data, base, stride, x, x0, in, acc);
+                } else if (block == 4) {
+                    dot4BF16(data, base, stride, x, x0, in, acc);
+                } else if (f32) {
+                    dot1F32(data, base, x, x0, in, acc);
+                } else {
+                    dot1BF16(data, base, x, x0, in, acc);
                 }
-                for (int j = 0; j < 4; j++) {
-                    y[r * out + o + j] = bias == null ? sums[j] : sums[j] + bias[o + j];
+                for (int j = 0; j < block; j++) {
+                    float s = sum(acc, j * L);
+                    for (int i = in - in % L; i < in; i++) {
+                        s = Math.fma(w.get(o + j, i), x[x0 + i], s);
+                    }
+                    y[r * out + o + j] = bias == null ? s : s + bias[o + j];
                 }
             }
+            o += block;
         }
-        for (; o < to; o++) {
-            long base = o * stride;
+    }
+
+    /**
+     * {@link #dotRows} for F16 weights. The Vector API has no half conversion, and widening in registers
+     * with integer arithmetic makes methods so large (in C2's count before optimisation) that C2 stops
+     * inlining them, and runs slower than the CPU's own conversion anyway. So each weight row is widened
+     * {@value #HALF_CHUNK} elements at a time into an L1-resident scratch by a plain loop, {@link #halves},
+     * which C2 compiles to {@code vcvtph2ps}, and dotted from there with every input row. Rows are read
+     * one after the other, in memory order: with the computing in between, one sequential stream is what
+     * the hardware prefetcher kept up with best (four rows side by side in chunks, or blocks of several
+     * rows, ran slower from memory).
+     */
+    private static void halfRows(Weights w, float[] bias, float[] x, int rows, float[] y, int from, int to) {
+        int in = w.in();
+        int out = w.out();
+        MemorySegment data = w.data();
+        float[] scratch = new float[Math.min(in, HALF_CHUNK)];
+        float[] acc = new float[rows * 4 * L];
+        for (int o = from; o < to; o++) {
+            java.util.Arrays.fill(acc, 0);
+            long base = 2L * o * in;
+            int n = 0;
+            for (int c0 = 0; c0 < in; c0 += HALF_CHUNK) {
+                n = Math.min(HALF_CHUNK, in - c0);
+                halves(data, base + 2L * c0, n, scratch, 0);
+                for (int r = 0; r < rows; r++) {
+                    dotChunk(scratch, n, x, r * in + c0, acc, r * 4 * L);
+                }
+            }
+            // the last chunk, still in the scratch, holds the last in % L elements, which no vector covered
+            int last = in - n;
             for (int r = 0; r < rows; r++) {
-                float s = switch (w.dtype()) {
-                    case F32 -> dot1F32(data, base, x, r * in, in);
-                    case F16 -> dot1F16(data, base, x, r * in, in);
-                    case BF16 -> dot1BF16(data, base, x, r * in, in);
-                };
+                float s = sum4(acc, r * 4 * L);
+                for (int i = in - in % L; i < in; i++) {
+                    s = Math.fma(scratch[i - last], x[r * in + i], s);
+                }
                 y[r * out + o] = bias == null ? s : s + bias[o];
             }
         }
     }
 
+    /** {@code dst[d0 + k]} = the half at byte {@code at + 2k}, widened exactly, for {@code k < n}. */
+    private static void halves(MemorySegment w, long at, int n, float[] dst, int d0) {
+        for (int k = 0; k < n; k++) {
+            dst[d0 + k] = Float.float16ToFloat(w.get(Weights.HALF, at + 2L * k));
+        }
+    }
+
+    /**
+     * {@code acc[a + j * L + lane] += w[i] * x[x0 + i]} over the whole vectors of {@code i < n}, vector
+     * {@code v} of the chunk going to accumulator {@code j = v % 4}: four independent chains of fused
+     * multiply-adds. {@code n} is a multiple of 4L but in the last chunk of a row.
+     */
+    private static void dotChunk(float[] w, int n, float[] x, int x0, float[] acc, int a) {
+        FloatVector a0 = FloatVector.fromArray(SPECIES, acc, a), a1 = FloatVector.fromArray(SPECIES, acc, a + L),
+                a2 = FloatVector.fromArray(SPECIES, acc, a + 2 * L), a3 = FloatVector.fromArray(SPECIES, acc, a + 3 * L);
+        int i = 0;
+        for (; i <= n - 4 * L; i += 4 * L) {
+            a0 = FloatVector.fromArray(SPECIES, w, i).fma(FloatVector.fromArray(SPECIES, x, x0 + i), a0);
+            a1 = FloatVector.fromArray(SPECIES, w, i + L).fma(FloatVector.fromArray(SPECIES, x, x0 + i + L), a1);
+            a2 = FloatVector.fromArray(SPECIES, w, i + 2 * L).fma(FloatVector.fromArray(SPECIES, x, x0 + i + 2 * L), a2);
+            a3 = FloatVector.fromArray(SPECIES, w, i + 3 * L).fma(FloatVector.fromArray(SPECIES, x, x0 + i + 3 * L), a3);
+        }
+        if (i <= n - L) {
+            a0 = FloatVector.fromArray(SPECIES, w, i).fma(FloatVector.fromArray(SPECIES, x, x0 + i), a0);
+            i += L;
+        }
+        if (i <= n - L) {
+            a1 = FloatVector.fromArray(SPECIES, w, i).fma(FloatVector.fromArray(SPECIES, x, x0 + i), a1);
+            i += L;
+        }
+        if (i <= n - L) {
+            a2 = FloatVector.fromArray(SPECIES, w, i).fma(FloatVector.fromArray(SPECIES, x, x0 + i), a2);
+        }
+        a0.intoArray(acc, a);
+        a1.intoArray(acc, a + L);
+        a2.intoArray(acc, a + 2 * L);
+        a3.intoArray(acc, a + 3 * L);
+    }
+
+    /** The four accumulators at {@code acc[at]} added lane-wise, {@code (a0 + a1) + (a2 + a3)}, then {@link #sum}. */
+    private static float sum4(float[] acc, int at) {
+        FloatVector v = FloatVector.fromArray(SPECIES, acc, at).add(FloatVector.fromArray(SPECIES, acc, at + L))
+                .add(FloatVector.fromArray(SPECIES, acc, at + 2 * L).add(FloatVector.fromArray(SPECIES, acc, at + 3 * L)));
+        return sum(v);
+    }
+
     /*
-     * The dot kernels: one vector accumulator per weight row, lanes summed by sum(), the last in % L
-     * elements added one by one with fused multiply-adds. dot4* and dot1* do exactly the same per row.
+     * The dot kernels: acc[j * L + lane] = sum over the whole vectors of row j (of four, or of one)
+     * of w[i] * x[x0 + i], lane by lane with fused multiply-adds, in order of i. Small methods, one per
+     * type, whose vectors never cross a call: C2 compiles Vector API code well only where it inlines all
+     * of it, which it stops doing in methods that grow large.
      */
 
-    private static void dot4F32(MemorySegment w, long base, long stride, float[] x, int x0, int in, float[] sums) {
+    private static void dot4F32(MemorySegment w, long base, long stride, float[] x, int x0, int in, float[] acc) {
         FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
-        int i = 0;
-        for (; i <= in - L; i += L) {
+        for (int i = 0; i <= in - L; i += L) {
             FloatVector xv = FloatVector.fromArray(SPECIES, x, x0 + i);
             long at = base + 4L * i;
             a0 = FloatVector.fromMemorySegment(SPECIES, w, at, LE).fma(xv, a0);
@@ -127,77 +237,12 @@ final class VectorKernels implements LinearKernels {
             a2 = FloatVector.fromMemorySegment(SPECIES, w, at + 2 * stride, LE).fma(xv, a2);
             a3 = FloatVector.fromMemorySegment(SPECIES, w, at + 3 * stride, LE).fma(xv, a3);
         }
-        float s0 = sum(a0), s1 = sum(a1), s2 = sum(a2), s3 = sum(a3);
-        for (; i < in; i++) {
-            float xi = x[x0 + i];
-            long at = base + 4L * i;
-            s0 = Math.fma(w.get(Weights.F32, at), xi, s0);
-            s1 = Math.fma(w.get(Weights.F32, at + stride), xi, s1);
-            s2 = Math.fma(w.get(Weights.F32, at + 2 * stride), xi, s2);
-            s3 = Math.fma(w.get(Weights.F32, at + 3 * stride), xi, s3);
-        }
-        sums[0] = s0;
-        sums[1] = s1;
-        sums[2] = s2;
-        sums[3] = s3;
+        store(a0, a1, a2, a3, acc);
     }
 
-    private static float dot1F32(MemorySegment w, long base, float[] x, int x0, int in) {
-        FloatVector a0 = FloatVector.zero(SPECIES);
-        int i = 0;
-        for (; i <= in - L; i += L) {
-            a0 = FloatVector.fromMemorySegment(SPECIES, w, base + 4L * i, LE).fma(FloatVector.fromArray(SPECIES, x, x0 + i), a0);
-        }
-        float s0 = sum(a0);
-        for (; i < in; i++) {
-            s0 = Math.fma(w.get(Weights.F32, base + 4L * i), x[x0 + i], s0);
-        }
-        return s0;
-    }
-
-    private static void dot4F16(MemorySegment w, long base, long stride, float[] x, int x0, int in, float[] sums) {
+    private static void dot4BF16(MemorySegment w, long base, long stride, float[] x, int x0, int in, float[] acc) {
         FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
-        int i = 0;
-        for (; i <= in - L; i += L) {
-            FloatVector xv = FloatVector.fromArray(SPECIES, x, x0 + i);
-            long at = base + 2L * i;
-            a0 = f16(w, at).fma(xv, a0);
-            a1 = f16(w, at + stride).fma(xv, a1);
-            a2 = f16(w, at + 2 * stride).fma(xv, a2);
-            a3 = f16(w, at + 3 * stride).fma(xv, a3);
-        }
-        float s0 = sum(a0), s1 = sum(a1), s2 = sum(a2), s3 = sum(a3);
-        for (; i < in; i++) {
-            float xi = x[x0 + i];
-            long at = base + 2L * i;
-            s0 = Math.fma(Float.float16ToFloat(w.get(Weights.HALF, at)), xi, s0);
-            s1 = Math.fma(Float.float16ToFloat(w.get(Weights.HALF, at + stride)), xi, s1);
-            s2 = Math.fma(Float.float16ToFloat(w.get(Weights.HALF, at + 2 * stride)), xi, s2);
-            s3 = Math.fma(Float.float16ToFloat(w.get(Weights.HALF, at + 3 * stride)), xi, s3);
-        }
-        sums[0] = s0;
-        sums[1] = s1;
-        sums[2] = s2;
-        sums[3] = s3;
-    }
-
-    private static float dot1F16(MemorySegment w, long base, float[] x, int x0, int in) {
-        FloatVector a0 = FloatVector.zero(SPECIES);
-        int i = 0;
-        for (; i <= in - L; i += L) {
-            a0 = f16(w, base + 2L * i).fma(FloatVector.fromArray(SPECIES, x, x0 + i), a0);
-        }
-        float s0 = sum(a0);
-        for (; i < in; i++) {
-            s0 = Math.fma(Float.float16ToFloat(w.get(Weights.HALF, base + 2L * i)), x[x0 + i], s0);
-        }
-        return s0;
-    }
-
-    private static void dot4BF16(MemorySegment w, long base, long stride, float[] x, int x0, int in, float[] sums) {
-        FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
-        int i = 0;
-        for (; i <= in - L; i += L) {
+        for (int i = 0; i <= in - L; i += L) {
             FloatVector xv = FloatVector.fromArray(SPECIES, x, x0 + i);
             long at = base + 2L * i;
             a0 = bf16(w, at).fma(xv, a0);
@@ -205,32 +250,54 @@ final class VectorKernels implements LinearKernels {
             a2 = bf16(w, at + 2 * stride).fma(xv, a2);
             a3 = bf16(w, at + 3 * stride).fma(xv, a3);
         }
-        float s0 = sum(a0), s1 = sum(a1), s2 = sum(a2), s3 = sum(a3);
-        for (; i < in; i++) {
-            float xi = x[x0 + i];
-            long at = base + 2L * i;
-            s0 = Math.fma(Float.intBitsToFloat(w.get(Weights.HALF, at) << 16), xi, s0);
-            s1 = Math.fma(Float.intBitsToFloat(w.get(Weights.HALF, at + stride) << 16), xi, s1);
-            s2 = Math.fma(Float.intBitsToFloat(w.get(Weights.HALF, at + 2 * stride) << 16), xi, s2);
-            s3 = Math.fma(Float.intBitsToFloat(w.get(Weights.HALF, at + 3 * stride) << 16), xi, s3);
-        }
-        sums[0] = s0;
-        sums[1] = s1;
-        sums[2] = s2;
-        sums[3] = s3;
+        store(a0, a1, a2, a3, acc);
     }
 
-    private static float dot1BF16(MemorySegment w, long base, float[] x, int x0, int in) {
+    private static void store(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] acc) {
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, L);
+        a2.intoArray(acc, 2 * L);
+        a3.intoArray(acc, 3 * L);
+    }
+
+    private static void dot1F32(MemorySegment w, long base, float[] x, int x0, int in, float[] acc) {
         FloatVector a0 = FloatVector.zero(SPECIES);
-        int i = 0;
-        for (; i <= in - L; i += L) {
+        for (int i = 0; i <= in - L; i += L) {
+            a0 = FloatVector.fromMemorySegment(SPECIES, w, base + 4L * i, LE).fma(FloatVector.fromArray(SPECIES, x, x0 + i), a0);
+        }
+        a0.intoArray(acc, 0);
+    }
+
+    private static void dot1BF16(MemorySegment w, long base, float[] x, int x0, int in, float[] acc) {
+        FloatVector a0 = FloatVector.zero(SPECIES);
+        for (int i = 0; i <= in - L; i += L) {
             a0 = bf16(w, base + 2L * i).fma(FloatVector.fromArray(SPECIES, x, x0 + i), a0);
         }
-        float s0 = sum(a0);
-        for (; i < in; i++) {
-            s0 = Math.fma(Float.intBitsToFloat(w.get(Weights.HALF, base + 2L * i) << 16), x[x0 + i], s0);
+        a0.intoArray(acc, 0);
+    }
+
+    /**
+     * {@code dst[d0 + k] = W[o][k0 + k]} widened, for {@code k < n}. One small method per type: C2
+     * compiles Vector API code well only where it inlines all of it, which it stops doing in methods
+     * that grow large.
+     */
+    private static void widen(Weights w, int o, int k0, int n, float[] dst, int d0) {
+        long at = w.offset(o, k0);
+        switch (w.dtype()) {
+            case F32 -> MemorySegment.copy(w.data(), Weights.F32, at, dst, d0, n);
+            case F16 -> halves(w.data(), at, n, dst, d0);
+            case BF16 -> widenBF16(w.data(), at, n, dst, d0);
         }
-        return s0;
+    }
+
+    private static void widenBF16(MemorySegment w, long at, int n, float[] dst, int d0) {
+        int k = 0;
+        for (; k <= n - L; k += L) {
+            bf16(w, at + 2L * k).intoArray(dst, d0 + k);
+        }
+        for (; k < n; k++) {
+            dst[d0 + k] = Float.intBitsToFloat(w.get(Weights.HALF, at + 2L * k) << 16);
+        }
     }
 
     /** {@code L} bfloat16 values at {@code at}, widened: each the upper half of a float. */
@@ -239,31 +306,21 @@ final class VectorKernels implements LinearKernels {
         return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    /**
-     * {@code L} IEEE half-precision values at {@code at}, widened exactly (the Vector API has no half
-     * conversion): the half's exponent and significand, moved to a float's, make the float {@code 2^-112}
-     * times the half, normal or subnormal alike, and a multiplication by {@code 2^112} (exact) sets the
-     * scale; infinities and NaNs, whose exponent is all ones, get a float's all-ones exponent instead;
-     * then the sign.
-     */
-    static FloatVector f16(MemorySegment w, long at) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(SHORTS, w, at, LE).convertShape(VectorOperators.S2I, INTS, 0);
-        IntVector magnitude = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
-        IntVector finite = magnitude.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-        IntVector bits = finite.blend(magnitude.or(0x7f800000), magnitude.compare(VectorOperators.GE, 0x1f << 23));
-        return bits.or(h.and(0x80000000)).reinterpretAsFloats();
+    /** The lanes {@code acc[at, at + L)} added in a fixed order (pairs of halves), whether compiled or interpreted. */
+    static float sum(float[] acc, int at) {
+        return sum(FloatVector.fromArray(SPECIES, acc, at));
     }
 
-    /** The lanes of {@code v} added in a fixed order (pairs of halves), whether compiled or interpreted. */
-    static float sum(FloatVector v) {
-        for (VectorShuffle<Float> half : HALVES) {
+    /** The lanes of {@code v} added in a fixed order (pairs of halves). */
+    private static float sum(FloatVector v) {
+        for (VectorShuffle<Float> half : HALVING) {
             v = v.add(v.rearrange(half));
         }
         return v.lane(0);
     }
 
     @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] halves() {
+    private static VectorShuffle<Float>[] halvingShuffles() {
         int steps = Integer.numberOfTrailingZeros(L);
         VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
         for (int step = 0; step < steps; step++) {
@@ -356,7 +413,7 @@ final class VectorKernels implements LinearKernels {
     private static void packWeights(Weights w, int c0, int width, int k0, int kc, float[] row, float[] panel) {
         for (int c = 0; c < NB; c++) {
             if (c < width) {
-                widen(w, c0 + c, k0, kc, row);
+                widen(w, c0 + c, k0, kc, row, 0);
                 for (int k = 0; k < kc; k++) {
                     panel[k * NB + c] = row[k];
                 }
@@ -365,33 +422,6 @@ final class VectorKernels implements LinearKernels {
                     panel[k * NB + c] = 0;
                 }
             }
-        }
-    }
-
-    /** {@code dst[k] = W[o][k0 + k]} widened, for {@code k < kc}. */
-    private static void widen(Weights w, int o, int k0, int kc, float[] dst) {
-        MemorySegment data = w.data();
-        long base = w.offset(o, k0);
-        int k = 0;
-        switch (w.dtype()) {
-            case F32 -> {
-                for (; k <= kc - L; k += L) {
-                    FloatVector.fromMemorySegment(SPECIES, data, base + 4L * k, LE).intoArray(dst, k);
-                }
-            }
-            case F16 -> {
-                for (; k <= kc - L; k += L) {
-                    f16(data, base + 2L * k).intoArray(dst, k);
-                }
-            }
-            case BF16 -> {
-                for (; k <= kc - L; k += L) {
-                    bf16(data, base + 2L * k).intoArray(dst, k);
-                }
-            }
-        }
-        for (; k < kc; k++) {
-            dst[k] = w.get(o, k0 + k);
         }
     }
 

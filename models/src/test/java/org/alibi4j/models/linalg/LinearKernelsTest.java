@@ -30,7 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class LinearKernelsTest {
     private static final int[] OUTS = {1, 3, 17, 100, 257};
-    private static final int[] INS = {1, 5, 33, 130, 1000};
+    /** 2500: more than one chunk of the F16 decode kernel and of the prefill panels, and no multiple of a vector. */
+    private static final int[] INS = {1, 5, 33, 130, 1000, 2500};
     private static final int[] ROWS = {1, 2, 7, 64};
 
     private static Arena arena;
@@ -106,7 +107,7 @@ class LinearKernelsTest {
     @MethodSource("cases")
     void isExactWhereEverySumIsASmallInteger(LinearKernels kernels, DType dtype, int out, int in, int rows, boolean withBias) {
         SplittableRandom random = new SplittableRandom(17L * out + 5L * in + rows);
-        // |x w| <= 64 and in <= 1000: every partial sum is an integer below 2^24, exact in float in any order
+        // |x w| <= 64 and in <= 2500: every partial sum is an integer below 2^24, exact in float in any order
         float[] w = TestMatrices.integers(random, out * in, 8);
         WeightTensor weight = TestMatrices.tensor(arena, dtype, out, in, w);
         float[] bias = withBias ? TestMatrices.integers(random, out, 100) : null;
@@ -176,7 +177,7 @@ class LinearKernelsTest {
         List<Arguments> cases = new ArrayList<>();
         for (LinearKernels k : kernels()) {
             for (DType dtype : DType.values()) {
-                for (int rows : new int[] {1, 9}) {
+                for (int rows : new int[] {1, 9, 30}) { // the decode path; prefill's for F16 (9) and for all (30)
                     cases.add(Arguments.of(k, dtype, rows));
                 }
             }
