@@ -1,6 +1,7 @@
 package org.alibi4j.bench;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,7 @@ final class SegmentReadBandwidth implements AutoCloseable {
     private static final int BYTES = SPECIES.vectorByteSize();
     /** Bytes per call of {@link #sumPiece}: short loops get compiled normally (see {@link ReadBandwidth#sumRange}). */
     private static final long PIECE = 1 << 16;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final int threads;
     private final ForkJoinPool pool;
@@ -33,7 +35,10 @@ final class SegmentReadBandwidth implements AutoCloseable {
         this.pool = new ForkJoinPool(threads);
     }
 
-    /** The sum of every int of {@code segments} (returned so that the reads are not dead). */
+    /**
+     * The sum of every little-endian int of {@code segments}, and of the last {@code byteSize % 4} bytes of each
+     * as bytes (returned so that the reads are not dead).
+     */
     int sum(MemorySegment... segments) {
         List<ForkJoinTask<Integer>> parts = new ArrayList<>(threads * segments.length);
         for (MemorySegment s : segments) {
@@ -73,8 +78,11 @@ final class SegmentReadBandwidth implements AutoCloseable {
             s7 = s7.add(IntVector.fromMemorySegment(SPECIES, s, n + 7 * BYTES, le));
         }
         int sum = s0.add(s1).add(s2).add(s3).add(s4).add(s5).add(s6).add(s7).reduceLanes(VectorOperators.ADD);
+        for (; n + 4 <= to; n += 4) {
+            sum += s.get(INT, n);
+        }
         for (; n < to; n++) {
-            sum += s.get(java.lang.foreign.ValueLayout.JAVA_BYTE, n);
+            sum += s.get(ValueLayout.JAVA_BYTE, n);
         }
         return sum;
     }
