@@ -74,6 +74,22 @@ public final class ModelSession implements AutoCloseable {
         return logits;
     }
 
+    /**
+     * Goes back to {@code position}: the tokens from there on are forgotten, and the next call of {@link #next}
+     * runs its token at {@code position} (a rejected draft of speculative decoding, another continuation of the
+     * same prefix). The caches keep their rows; the next step's key and value replace the forgotten ones.
+     *
+     * @throws IllegalArgumentException if {@code position} is outside {@code [1, position()]} (the session is unchanged)
+     */
+    public synchronized void rewind(int position) {
+        checkOpen();
+        if (position < 1 || position > this.position) {
+            throw new IllegalArgumentException("position must be in [1, " + this.position + "], the tokens in the sequence (was " + position + ")"
+                    + (this.position == 0 ? ": the sequence has not started" : ""));
+        }
+        this.position = position;
+    }
+
     /** Tokens in the sequence so far. */
     public synchronized int position() {
         return position;

@@ -77,9 +77,13 @@ public final class Decoder {
         for (int l = 0; l < spec.layers(); l++) {
             block(state, l, weights.layers().get(l), start, n);
         }
-        weights.finalNorm().apply(x, x, n);
-        int first = n - logitRows;
-        float[] last = first == 0 ? x : java.util.Arrays.copyOfRange(x, first * h, n * h);
+        int first = n - logitRows; // the rows whose logits are wanted: the last only, in a prefill
+        weights.finalNorm().apply(x, x, first, n);
+        float[] last = x;
+        if (first > 0) {
+            System.arraycopy(x, first * h, state.normed, 0, logitRows * h);
+            last = state.normed;
+        }
         matMul.linear(weights.lmHead(), null, last, logitRows, logits);
     }
 

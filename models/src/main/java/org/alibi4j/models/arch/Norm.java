@@ -8,25 +8,21 @@ record Norm(float[] weight, float[] bias, float epsilon) {
 
     /** Normalises rows {@code 0 .. rows - 1} of {@code x} into {@code out} (which may be {@code x}). */
     void apply(float[] x, float[] out, int rows) {
-        int width = weight.length;
-        for (int r = 0; r < rows; r++) {
-            int base = r * width;
-            double sum = 0;
-            for (int i = 0; i < width; i++) {
-                sum += x[base + i];
-            }
-            double mean = sum / width;
-            double squares = 0;
-            for (int i = 0; i < width; i++) {
-                double d = x[base + i] - mean;
-                squares += d * d;
-            }
-            float inverse = (float) (1.0 / Math.sqrt(squares / width + epsilon));
-            float m = (float) mean;
-            for (int i = 0; i < width; i++) {
-                float normalised = (x[base + i] - m) * inverse * weight[i];
-                out[base + i] = bias == null ? normalised : normalised + bias[i];
-            }
-        }
+        apply(x, out, 0, rows);
+    }
+
+    /** Normalises rows {@code from .. to - 1} of {@code x} into the same rows of {@code out} (which may be {@code x}). */
+    void apply(float[] x, float[] out, int from, int to) {
+        RowKernels.best().layerNorm(this, x, out, from, to);
+    }
+
+    /** Floats per row. */
+    int width() {
+        return weight.length;
+    }
+
+    /** {@code 1 / sqrt(variance + eps)} in float, from the variance in double. */
+    float inverseDeviation(double variance) {
+        return (float) (1.0 / Math.sqrt(variance + epsilon));
     }
 }
