@@ -139,12 +139,12 @@ final class VectorKernels implements LinearKernels {
     /**
      * {@link #dotRows} for F16 weights. The Vector API has no half conversion, and widening in registers
      * with integer arithmetic makes methods so large (in C2's count before optimisation) that C2 stops
-     * inlining them, and runs slower than the CPU's own conversion anyway. So each weight row is widened
-     * {@value #HALF_CHUNK} elements at a time into an L1-resident scratch by a plain loop, {@link #halves},
-     * which C2 compiles to {@code vcvtph2ps}, and dotted from there with every input row. Rows are read
-     * one after the other, in memory order: with the computing in between, one sequential stream is what
-     * the hardware prefetcher kept up with best (four rows side by side in chunks, or blocks of several
-     * rows, ran slower from memory).
+     * inlining them, and was no faster than the CPU's own conversion (bench/models/RESULTS.md). So each
+     * weight row is widened {@value #HALF_CHUNK} elements at a time into an L1-resident scratch by a plain
+     * loop, {@link #halves}, which C2 compiles to {@code vcvtph2ps}, and dotted from there with every
+     * input row. Rows are read one after the other, in memory order: with the computing in between, one
+     * sequential stream is what the hardware prefetcher kept up with best (four rows side by side in
+     * chunks, or blocks of several rows, ran slower from memory).
      */
     private static void halfRows(Weights w, float[] bias, float[] x, int rows, float[] y, int from, int to) {
         int in = w.in();
