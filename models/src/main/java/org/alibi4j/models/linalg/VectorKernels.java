@@ -20,8 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Two regimes. A few input rows (decode: one) make a matrix-vector product, bound by reading the
  * weights: {@link #dotRows} reads each weight row once from memory, four rows at a time so that four
  * streams are read at once, widens them in registers (BF16: a shift) and dots them with the input rows;
- * F16 weights go through an L1 scratch instead ({@link #halfRows}). Many input rows (prefill) make a matrix-matrix product, bound by the
- * multiply-adds: {@link #gemm} widens a panel of {@value #KC} inputs by {@link #NB} weight rows once,
+ * F16 weights go through an L1 scratch instead ({@link #halfRows}). Many input rows (prefill) make a
+ * matrix-matrix product, bound by the multiply-adds: {@link #gemm} widens a panel of {@value #KC} inputs by {@link #NB} weight rows once,
  * transposed, into a float scratch, and runs a register-blocked micro-kernel over it for every block of
  * {@value #MR} input rows: {@code MR} broadcast input elements by {@code NB / L} weight vectors of
  * accumulators, as core's attention kernels do (6 by 4 where 512-bit vectors come with 32 registers,
@@ -56,7 +56,7 @@ final class VectorKernels implements LinearKernels {
     /**
      * From this many input rows on, the matrix-matrix kernel: below, packing the weights (transposed, one
      * element at a time) costs more than it saves. F16's dot product widens through a scratch and is
-     * slower per input row, so it hands over earlier. Measured on the decode shapes of bench/models.
+     * slower per input row, so it hands over earlier (measured on 4096 x 1024 weights: bench/models/RESULTS.md).
      */
     static final int GEMM_ROWS = 24;
     static final int GEMM_ROWS_F16 = 8;
@@ -65,7 +65,8 @@ final class VectorKernels implements LinearKernels {
 
     VectorKernels() {
         if (L < 8) {
-            throw new IllegalStateException("the Vector API's preferred species holds " + L + " floats; the plain-Java kernels are as fast");
+            throw new IllegalStateException("the Vector API's preferred species holds only " + L
+                    + " floats; the vector kernels are made for 256-bit vectors or wider");
         }
     }
 
@@ -138,12 +139,12 @@ final class VectorKernels implements LinearKernels {
     /**
      * {@link #dotRows} for F16 weights. The Vector API has no half conversion, and widening in registers
      * with integer arithmetic makes methods so large (in C2's count before optimisation) that C2 stops
-     * inlining them, and runs slower than the CPU's own conversion anyway. So each weight row is widened
-     * {@value #HALF_CHUNK} elements at a time into an L1-resident scratch by a plain loop, {@link #halves},
-     * which C2 compiles to {@code vcvtph2ps}, and dotted from there with every input row. Rows are read
-     * one after the other, in memory order: with the computing in between, one sequential stream is what
-     * the hardware prefetcher kept up with best (four rows side by side in chunks, or blocks of several
-     * rows, ran slower from memory).
+     * inlining them, and was no faster than the CPU's own conversion (bench/models/RESULTS.md). So each
+     * weight row is widened {@value #HALF_CHUNK} elements at a time into an L1-resident scratch by a plain
+     * loop, {@link #halves}, which C2 compiles to {@code vcvtph2ps}, and dotted from there with every
+     * input row. Rows are read one after the other, in memory order: with the computing in between, one
+     * sequential stream is what the hardware prefetcher kept up with best (four rows side by side in
+     * chunks, or blocks of several rows, ran slower from memory).
      */
     private static void halfRows(Weights w, float[] bias, float[] x, int rows, float[] y, int from, int to) {
         int in = w.in();
