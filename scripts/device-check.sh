@@ -235,9 +235,10 @@ stage_smoke() {
 SKIPPABLE=' org\.alibi4j\.tornado\.(MultiDeviceTornadoBackendTest|MultiDeviceTornadoAttentionBackendTest|HalfPrecisionTest|HalfAttentionTasksTest|AttentionStepTest)$'
 
 stage_tests() {
-  # As kernels/pom.xml runs them: -da for TornadoVM's packages only (see the comment there). The classes
-  # go on the JVM's class path, not the launcher's --class-path: TornadoVM reads @Parallel from class
-  # files it finds through the system class loader.
+  # As kernels/pom.xml runs them on the class path: -da for TornadoVM's packages only (see the comment
+  # there), alibi4j.test.path for ModuleDescriptorTest. The classes go on the JVM's class path, not the
+  # launcher's --class-path: TornadoVM reads @Parallel from class files it finds through the system class
+  # loader.
   local junit b status=0 reports s
   junit=$(ls "$here"/lib/junit-platform-console-standalone-*.jar)
   reports=$(mktemp -d)
@@ -254,7 +255,8 @@ stage_tests() {
     fi
     echo "== kernels/ tests on the $b backend"
     tornado "$b"
-    run_capped "$cap" "${tj[@]}" -Xmx16g "-da:uk.ac.manchester.tornado..." -cp "$junit:$here/test-classes:$classpath" \
+    run_capped "$cap" "${tj[@]}" -Xmx16g "-da:uk.ac.manchester.tornado..." -Dalibi4j.test.path=class \
+      -cp "$junit:$here/test-classes:$classpath" \
       org.junit.platform.console.ConsoleLauncher execute --select-package org.alibi4j.tornado \
       --fail-if-no-tests --details=summary --disable-banner --reports-dir "$reports/$b" > "$reports/$b.log" 2>&1
     s=$?

@@ -37,8 +37,11 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * the same step on the CPU with the core's fused add; then the fused attention tasks of {@link AlibiTasks}
  * in an engine's graph: a prefill, and a decode loop whose KV cache stays on the device, each step
  * through the same compiled plan, against the CPU attention backend.
+ *
+ * <p>Public, as are its kernels: on the module path TornadoVM makes a kernel's method accessible by
+ * reflection, which needs a public method of a public class in an exported package (see module-info.java).
  */
-class AttentionStepTest {
+public class AttentionStepTest {
     private static final int HEADS = 6;
     private static final int TOTAL_HEADS = 8;
     private static final int I = 5;
@@ -230,7 +233,7 @@ class AttentionStepTest {
     }
 
     /** The engine's own task: the step's K and V rows into the position-major caches at {@code position.get(0)}. */
-    static void appendKv(FloatArray newK, FloatArray newV, FloatArray kCache, FloatArray vCache, IntArray position, int width) {
+    public static void appendKv(FloatArray newK, FloatArray newV, FloatArray kCache, FloatArray vCache, IntArray position, int width) {
         for (@Parallel int n = 0; n < width; n++) {
             int at = position.get(0) * width + n;
             kCache.set(at, newK.get(n));
@@ -272,7 +275,7 @@ class AttentionStepTest {
     }
 
     /** scores[h][q][k] = Q[h][q] . K[h][k] / sqrt(D); keys on dimension 0. */
-    static void scores(FloatArray q, FloatArray k, FloatArray scores) {
+    public static void scores(FloatArray q, FloatArray k, FloatArray scores) {
         for (@Parallel int key = 0; key < J; key++) {
             for (@Parallel int row = 0; row < TOTAL_HEADS * I; row++) {
                 int h = row / I;
@@ -286,7 +289,7 @@ class AttentionStepTest {
     }
 
     /** Each row in place: exp(x - max) / sum. Masked keys (-inf) get 0. */
-    static void softmax(FloatArray scores) {
+    public static void softmax(FloatArray scores) {
         for (@Parallel int row = 0; row < TOTAL_HEADS * I; row++) {
             float max = Float.NEGATIVE_INFINITY;
             for (int key = 0; key < J; key++) {
@@ -305,7 +308,7 @@ class AttentionStepTest {
     }
 
     /** out[h][q][d] = sum over keys of p[h][q][k] * V[h][k][d]. */
-    static void weighted(FloatArray p, FloatArray v, FloatArray out) {
+    public static void weighted(FloatArray p, FloatArray v, FloatArray out) {
         for (@Parallel int d = 0; d < D; d++) {
             for (@Parallel int row = 0; row < TOTAL_HEADS * I; row++) {
                 int h = row / I;

@@ -15,8 +15,13 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
-/** A kernel that does not compile must fail, never run as plain Java on the host. */
-class NoSilentFallbackTest {
+/**
+ * A kernel that does not compile must fail, never run as plain Java on the host.
+ *
+ * <p>Public, as are its kernels: on the module path TornadoVM makes a kernel's method accessible by
+ * reflection, which needs a public method of a public class in an exported package (see module-info.java).
+ */
+public class NoSilentFallbackTest {
 
     @BeforeAll
     static void needsTornadoVM() {
@@ -24,7 +29,7 @@ class NoSilentFallbackTest {
     }
 
     /** Builds a Java string per work-item: no OpenCL or PTX device can do that. */
-    static void formatsStrings(FloatArray out) {
+    public static void formatsStrings(FloatArray out) {
         for (@Parallel int n = 0; n < out.getSize(); n++) {
             out.set(n, String.valueOf(n).length());
         }

@@ -17,11 +17,16 @@ import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.TornadoVMBackendType;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
-/** The bias computed in one task graph and used by an engine's graph without passing through the host. */
-class ResidentBiasTest {
+/**
+ * The bias computed in one task graph and used by an engine's graph without passing through the host.
+ *
+ * <p>Public, as are its kernels: on the module path TornadoVM makes a kernel's method accessible by
+ * reflection, which needs a public method of a public class in an exported package (see module-info.java).
+ */
+public class ResidentBiasTest {
 
     /** An engine's own task: adds a materialised bias to its scores. */
-    static void addMaterialised(FloatArray bias, FloatArray scores) {
+    public static void addMaterialised(FloatArray bias, FloatArray scores) {
         for (@Parallel int n = 0; n < scores.getSize(); n++) {
             scores.set(n, scores.get(n) + bias.get(n));
         }
