@@ -52,10 +52,14 @@ final class PrefillTile {
         RowSource keys = new RowSource();
         RowSource values = new RowSource();
         // key tiles nearest first: the diagonal's large weights set each query's max early, so that far
-        // tiles of steep heads are seen to add nothing and skip the value product
-        for (int tileEnd = keyEnd; tileEnd > 0; tileEnd -= bk) {
-            int k0 = Math.max(0, tileEnd - bk);
-            int count = tileEnd - k0;
+        // tiles of steep heads are seen to add nothing and skip the value product. Down from the tile's
+        // last position to key 0, then (symmetric: keys after it are seen too) up from there to the end.
+        int diagonal = (int) Math.max(0, Math.min(keyEnd, lastPosition + 1));
+        int tilesDown = (diagonal + bk - 1) / bk;
+        int tiles = tilesDown + (keyEnd - diagonal + bk - 1) / bk;
+        for (int t = 0; t < tiles; t++) {
+            int k0 = t < tilesDown ? Math.max(0, diagonal - (t + 1) * bk) : diagonal + (t - tilesDown) * bk;
+            int count = t < tilesDown ? diagonal - t * bk - k0 : Math.min(bk, keyEnd - k0);
             for (int c0 = 0; c0 < d; c0 += chunk) {
                 int width = Math.min(chunk, d - c0);
                 keys.at(k, g, k0, count, c0, width, rowStride, s.keys, kernels);
