@@ -15,8 +15,49 @@ final class PrefillTile {
     private PrefillTile() {
     }
 
+    /** Up to this many keys, a head's K and V rows that need staging are staged once for all its query tiles. */
+    private static final int WHOLE_HEAD_KEYS = 4096;
+
+    /**
+     * Whether prefill should run a work item per query head, staging its K and V rows once
+     * ({@link #runHead}), rather than per (head, query tile) staging each key tile for each query tile:
+     * where the rows are not already as the kernels read them (a row stride other than theirs, halves,
+     * segments), the heads fit in scratch, and there are enough heads to keep every thread busy.
+     */
+    static boolean stagesWholeHeads(AttentionKernels kernels, AttentionSpec spec, HeadTensor k, HeadTensor v, int threads) {
+        int rowStride = kernels.tileRowStride();
+        return rowStride != 0 && spec.headDim() <= rowStride && k.rows() <= WHOLE_HEAD_KEYS
+                && spec.totalHeads() >= 4 * threads && !(readInPlace(k, rowStride) && readInPlace(v, rowStride));
+    }
+
+    private static boolean readInPlace(HeadTensor t, int rowStride) {
+        return t.heapFloats() != null && (t.rows() == 1 || t.rowStride() == rowStride);
+    }
+
+    /** Every query tile of head {@code h}, the last first, its key/value head's rows staged once. */
+    static void runHead(AttentionKernels kernels, AttentionSpec spec, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out,
+                        int h, Scratch s) {
+        int j = k.rows();
+        int rowStride = kernels.tileRowStride();
+        int g = spec.kvHeadOf(h);
+        s.headKeys = Scratch.atLeast(s.headKeys, j * rowStride);
+        s.headValues = Scratch.atLeast(s.headValues, j * rowStride);
+        RowSource keys = new RowSource().at(k, g, 0, j, 0, spec.headDim(), rowStride, s.headKeys, kernels);
+        RowSource values = new RowSource().at(v, g, 0, j, 0, spec.headDim(), rowStride, s.headValues, kernels);
+        int bq = kernels.queryTile();
+        for (int q0 = (q.rows() - 1) / bq * bq; q0 >= 0; q0 -= bq) {
+            run(kernels, spec, q, k, v, out, h, q0, s, keys, values);
+        }
+    }
+
     static void run(AttentionKernels kernels, AttentionSpec spec, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out,
                     int h, int q0, Scratch s) {
+        run(kernels, spec, q, k, v, out, h, q0, s, null, null);
+    }
+
+    /** One query tile; {@code stagedKeys} and {@code stagedValues}, where not null, hold every row of its head. */
+    private static void run(AttentionKernels kernels, AttentionSpec spec, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out,
+                            int h, int q0, Scratch s, RowSource stagedKeys, RowSource stagedValues) {
         int d = spec.headDim();
         int i = q.rows();
         int j = k.rows();
@@ -62,7 +103,11 @@ final class PrefillTile {
             int count = t < tilesDown ? diagonal - t * bk - k0 : Math.min(bk, keyEnd - k0);
             for (int c0 = 0; c0 < d; c0 += chunk) {
                 int width = Math.min(chunk, d - c0);
-                keys.at(k, g, k0, count, c0, width, rowStride, s.keys, kernels);
+                if (stagedKeys != null) {
+                    keys.within(stagedKeys, k0, c0);
+                } else {
+                    keys.at(k, g, k0, count, c0, width, rowStride, s.keys, kernels);
+                }
                 kernels.scores(qt, bq, c0, width, keys.array, keys.base, keys.stride, count, s.scores);
             }
             // a tile wholly before the first query's position needs no mask
@@ -76,7 +121,11 @@ final class PrefillTile {
             }
             for (int c0 = 0; adds && c0 < d; c0 += chunk) {
                 int width = Math.min(chunk, d - c0);
-                values.at(v, g, k0, count, c0, width, rowStride, s.values, kernels);
+                if (stagedValues != null) {
+                    values.within(stagedValues, k0, c0);
+                } else {
+                    values.at(v, g, k0, count, c0, width, rowStride, s.values, kernels);
+                }
                 kernels.accumulate(s.scores, bq, c0, width, values.array, values.base, values.stride, count, s.alpha, s.output);
             }
         }
