@@ -354,10 +354,11 @@ def torch_version():
 
 
 def torch_backends():
-    """What torch says it was built with: its BLAS and oneDNN (mkldnn), from torch.__config__.show()."""
+    """What torch says it was built with: its BLAS, LAPACK and oneDNN (MKL-DNN), from torch.__config__.show()."""
+    import re
     shown = torch.__config__.show()
-    picked = [line.strip().lstrip('- ') for line in shown.splitlines()
-              if any(key in line for key in ('BLAS_INFO', 'LAPACK_INFO', 'oneDNN', 'MKL-DNN', 'Intel(R) MKL', 'OpenMP'))]
+    picked = [line.strip().lstrip('- ') for line in shown.splitlines() if 'MKL-DNN' in line or 'oneDNN' in line]
+    picked += re.findall(r'\b(?:BLAS_INFO|LAPACK_INFO|USE_MKLDNN)=[^,\s]*', shown)
     return ['torch build: ' + '; '.join(picked)] if picked else []
 
 
@@ -409,8 +410,8 @@ def run_cli(jar, q, k, v, causal):
         return np.load(paths['out']).astype(np.float64)
 
 
-def check_attention(jar):
-    """BLOOM in torch (and alibi4j's CLI, given its jar) against the float64 reference on small shapes.
+def check_attention(jar, form='bloom'):
+    """BLOOM's (or SDPA's) attention in torch (and alibi4j's CLI, given its jar) against the float64 reference on small shapes.
 
     Returns the exit status and the lines it printed.
     """
@@ -430,7 +431,7 @@ def check_attention(jar):
     for label, (heads, kv_heads, i, j, d, causal), dtype in cases:
         q, k, v = attention_inputs(heads, kv_heads, i, j, d, dtype, seed=1)
         expected = reference_attention(q, k, v, causal)
-        bloom = BloomAttention(heads, kv_heads, i, j, d, causal)(q, k, v).double().numpy()
+        bloom = FORMS[form](heads, kv_heads, i, j, d, causal)(q, k, v).double().numpy().reshape(heads, i, d)
         torch_error = float(np.abs(bloom - expected).max())
         line = f'{label} [{heads}/{kv_heads}, {i}, {j}, {d}]: torch max |error| {torch_error:.2e}'
         worst = max(worst, torch_error)
@@ -452,8 +453,8 @@ def check_attention(jar):
 def attention_main(args):
     torch.set_num_threads(args.threads)
     if args.check:
-        return check_attention(args.cli)[0]
-    checked = check_attention(args.cli)[1] if args.out else []  # the file's figures come with their check
+        return check_attention(args.cli, args.form)[0]
+    checked = check_attention(args.cli, args.form)[1] if args.out else []  # the file's figures come with their check
     names = args.attention_shapes or list(ATTENTION_SHAPES)
     before = load_average()
     rows = measure_attention(names, args.warmups if args.warmups is not None else 1, args.repeats, args.form)
@@ -463,7 +464,7 @@ def attention_main(args):
     print(md)
     if args.out:
         command = ' '.join(['python3', 'scripts/pytorch_peer.py'] + sys.argv[1:])
-        check = ('\n## Check\n\nBLOOM in torch' + (' and `alibi4j attention` (' + args.cli + ')' if args.cli else '')
+        check = ('\n## Check\n\n' + ('SDPA' if args.form == 'sdpa' else 'BLOOM') + ' in torch' + (' and `alibi4j attention` (' + args.cli + ')' if args.cli else '')
                  + ' against a float64 NumPy reference of alibi4j\'s definition, max |error|:\n\n'
                  + ''.join(f'- {line}\n' for line in checked))
         with open(args.out + '.md', 'w') as f:

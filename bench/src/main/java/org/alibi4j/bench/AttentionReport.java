@@ -31,6 +31,7 @@ final class AttentionReport {
     private final List<Report.Row> rows;
     private final Map<String, String> kernels;
     private final List<Peer> peers;
+    private final String machine;
 
     /** One PyTorch peer's figures ({@code P1.F32.ms=...}, {@code torch=...}, {@code blas=...}; null where its file is absent). */
     record Peer(Properties figures, String source) {
@@ -45,6 +46,11 @@ final class AttentionReport {
                 throw new UncheckedIOException("cannot read the PyTorch peer's figures " + file, e);
             }
             return new Peer(figures, file.toString());
+        }
+
+        /** Whether the peer ran on a CPU of this model (where it does not say, it is taken to have). */
+        boolean onMachine(String cpu) {
+            return figures.getProperty("cpu", cpu).equals(cpu);
         }
 
         /** The column's name, e.g. {@code PyTorch 2.13.0+cpu SDPA}. */
@@ -67,6 +73,12 @@ final class AttentionReport {
     }
 
     AttentionReport(List<Report.Row> rows, Map<String, String> kernels, List<Peer> peers) {
+        this(rows, kernels, peers, Report.cpuModel());
+    }
+
+    /** {@code machine}: this run's CPU model; a peer measured on another gets no ratio (its figures are not comparable). */
+    AttentionReport(List<Report.Row> rows, Map<String, String> kernels, List<Peer> peers, String machine) {
+        this.machine = machine;
         this.rows = rows;
         this.kernels = kernels;
         this.peers = peers.stream().filter(p -> p.figures() != null).toList();
@@ -138,7 +150,7 @@ final class AttentionReport {
                 + "`fmaPeakBaseline` (independent Vector API FMAs on registers, no loads, same threads; target >= 0.5 on P1). "
                 + "`vs materialise`: time of `materializeThenAttendBaseline` (bias, `[T, i, j]` scores, softmax, times V, in "
                 + "Vector API Java) over the fused time (target >= 2). `vs plain Java`: the same fused algorithm on the "
-                + "plain-Java kernels, over the fused time. `vs PyTorch ...`: that peer's time over the fused time (aim >= 1.5 over PyTorch 2's SDPA).\n\n");
+                + "plain-Java kernels, over the fused time. `vs PyTorch ...`: that peer's time over the fused time (aim >= 1.5 over PyTorch 2's SDPA); no ratio for a peer measured on another CPU model.\n\n");
         md.append("| shape | K/V | threads | fused | GFLOP/s | FMA peak GFLOP/s | of FMA peak | materialise-then-attend | vs materialise "
                 + "| plain-Java kernels | vs plain Java |" + peerHeaders() + "\n");
         md.append("|---|---|---|---|---|---|---|---|---|---|---|").append("---|---|".repeat(peers.size())).append("\n");
@@ -271,7 +283,8 @@ final class AttentionReport {
                 continue;
             }
             double seconds = Double.parseDouble(ms) / 1e3;
-            md.append(String.format(" %.2f ms", seconds * 1e3)).append(" | ").append(ratio(seconds, fused.seconds())).append(" |");
+            md.append(String.format(" %.2f ms", seconds * 1e3)).append(" | ")
+                    .append(peer.onMachine(machine) ? ratio(seconds, fused.seconds()) : "other CPU").append(" |");
         }
         md.append("\n");
     }

@@ -31,6 +31,7 @@ class AttentionReportTest {
         Properties peer = new Properties();
         peer.setProperty("P1.F32.ms", "1374.4");
         peer.setProperty("torch", "1.13.0a0 (Debian python3-torch 1.13.1+dfsg-4)");
+        peer.setProperty("cpu", "AMD EPYC");
         peer.setProperty("blas", "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so");
         Properties sdpa = new Properties();
         sdpa.setProperty("P1.F32.ms", "515.4");
@@ -39,13 +40,19 @@ class AttentionReportTest {
         StringBuilder md = new StringBuilder();
         new AttentionReport(rows, Map.of("AttentionBenchmark shape=P1 kv=F32 threads=2 fused", "Vector API 512-bit (16 floats)"),
                 List.of(new AttentionReport.Peer(peer, "bench/pytorch-cpu.properties"),
-                        new AttentionReport.Peer(sdpa, "bench/pytorch2-cpu.properties"))).append(md);
+                        new AttentionReport.Peer(sdpa, "bench/pytorch2-cpu.properties")), "AMD EPYC").append(md);
         String p1 = line(md.toString(), "| P1 ");
         // fused 100.0 GFLOP/s against a peak of 200.1: 0.50; 2x materialise, 10x plain Java, 4x PyTorch
         assertTrue(p1.contains("| 100.0 | 200.1 | 0.50 |"), p1);
         assertTrue(p1.contains("| 2.00x |"), p1);
         assertTrue(p1.contains("| 10.00x |"), p1);
         assertTrue(p1.endsWith("| 1374.40 ms | 4.00x | 515.40 ms | 1.50x |"), p1);
+        Properties elsewhere = new Properties();
+        elsewhere.setProperty("P1.F32.ms", "1000");
+        elsewhere.setProperty("cpu", "Intel(R) Xeon(R) Processor");
+        StringBuilder other = new StringBuilder();
+        new AttentionReport(rows, Map.of(), List.of(new AttentionReport.Peer(elsewhere, "x.properties")), "AMD EPYC").append(other);
+        assertTrue(line(other.toString(), "| P1 ").endsWith("| 1000.00 ms | other CPU |"), other.toString()); // no cross-machine ratio
         assertTrue(md.toString().contains("| PyTorch 1.13.0a0 BLOOM eager | vs PyTorch 1.13.0a0 BLOOM eager | PyTorch 2.13.0+cpu SDPA |"),
                 md.toString());
         assertTrue(md.toString().contains("`fused`: Vector API 512-bit (16 floats)"), md.toString());
