@@ -27,6 +27,13 @@ and reused, as its cache does. Times: median of --repeats calls after --warmups,
 
     python3 scripts/pytorch_peer.py --attention --out bench/pytorch-cpu   # writes .md and .properties
     python3 scripts/pytorch_peer.py --attention --check [--cli cli/target/alibi4j.jar]
+    /work/venv/bin/python scripts/pytorch_peer.py --attention --form sdpa --blas system --out bench/pytorch2-cpu
+
+--form sdpa times torch.nn.functional.scaled_dot_product_attention instead (PyTorch 2): the ALiBi bias, with
+-inf on the causal mask's future keys, as a float attn_mask [1, T, i, j] built once, enable_gqa for GQA, float16
+K/V widened first; what transformers' sdpa path does for Falcon's ALiBi models (BLOOM and MPT have only eager).
+pip's torch wheels carry their own BLAS and oneDNN: use --blas system with them; the figures name what torch
+was built with (torch.__config__.show()).
 
 Debian's torch calls whatever libblas.so.3 the alternatives system selects (the reference BLAS is far
 slower than OpenBLAS, which would flatter alibi4j). --attention picks the BLAS for its own process only: it re-executes
@@ -245,6 +252,31 @@ class BloomAttention:
         return torch.bmm(probs, v)
 
 
+class SdpaAttention:
+    """torch.nn.functional.scaled_dot_product_attention with ALiBi as a float attn_mask: what transformers'
+    sdpa path does for Falcon's ALiBi models. The bias (with -inf on the causal mask's future keys) is built
+    once, [1, T, i, j], as the model's mask is per forward; GQA by enable_gqa (torch >= 2.5)."""
+
+    def __init__(self, heads, kv_heads, i, j, d, causal):
+        self.gqa = heads != kv_heads
+        m = slopes(heads).view(heads, 1, 1)
+        positions = torch.arange(j - i, j).view(1, i, 1)
+        keys = torch.arange(j).view(1, 1, j)
+        bias = -(keys - positions).abs().float() * m
+        if causal:
+            bias = bias.masked_fill(keys > positions, float('-inf'))
+        self.mask = bias.unsqueeze(0)
+
+    def __call__(self, q, k, v):
+        q = q.unsqueeze(0)
+        k = k.float().unsqueeze(0)  # float16 caches: SDPA wants one dtype for Q, K and V
+        v = v.float().unsqueeze(0)
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=self.mask, enable_gqa=self.gqa)
+
+
+FORMS = {'bloom': BloomAttention, 'sdpa': SdpaAttention}
+
+
 def attention_inputs(heads, kv_heads, i, j, d, kv_dtype, seed=0):
     g = torch.Generator().manual_seed(seed)
     q = torch.rand(heads, i, d, generator=g) * 2 - 1
@@ -270,13 +302,13 @@ def load_average():
     return os.getloadavg()[0]
 
 
-def measure_attention(names, warmups, repeats):
+def measure_attention(names, warmups, repeats, form='bloom'):
     rows = []
     for name in names:
         heads, kv_heads, i, j, d, causal = ATTENTION_SHAPES[name]
         for kv in ('F32', 'F16'):
             q, k, v = attention_inputs(heads, kv_heads, i, j, d, torch.float32 if kv == 'F32' else torch.float16)
-            attention = BloomAttention(heads, kv_heads, i, j, d, causal)
+            attention = FORMS[form](heads, kv_heads, i, j, d, causal)
             with torch.inference_mode():
                 ms, low, high = median_ms(lambda: attention(q, k, v), warmups, repeats if i > 1 else 4 * repeats)
             rows.append((name, kv, ms, low, high))
@@ -285,10 +317,14 @@ def measure_attention(names, warmups, repeats):
     return rows
 
 
-def attention_markdown(rows, blas, threads, loads):
+FORM_NAMES = {'bloom': 'HF BLOOM attention (baddbmm, softmax, bmm)',
+              'sdpa': 'scaled_dot_product_attention, ALiBi (and the causal -inf) as a float attn_mask, enable_gqa for GQA'}
+
+
+def attention_markdown(rows, blas, threads, loads, form='bloom'):
     out = [f'PyTorch {torch_version()} on the CPU ({cpu_model()}, {os.cpu_count()} processors), {threads} threads '
            f'(torch.set_num_threads, OPENBLAS_NUM_THREADS={os.environ.get("OPENBLAS_NUM_THREADS")}); '
-           f'HF BLOOM attention (baddbmm, softmax, bmm); median of the calls after warm-up; '
+           f'{FORM_NAMES[form]}; median of the calls after warm-up; '
            f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}; load average {loads[0]:.1f} before, {loads[1]:.1f} after.',
            '', 'BLAS loaded: ' + ', '.join(f'`{b}`' for b in blas), '',
            '| shape | K/V | median | min | max |', '|---|---|---|---|---|']
@@ -297,8 +333,8 @@ def attention_markdown(rows, blas, threads, loads):
     return '\n'.join(out) + '\n'
 
 
-def attention_properties(rows, blas, threads, loads):
-    lines = [f'torch={torch_version()}', f'blas={", ".join(blas)}', f'threads={threads}',
+def attention_properties(rows, blas, threads, loads, form='bloom'):
+    lines = [f'torch={torch_version()}', f'blas={", ".join(blas)}', f'threads={threads}', f'form={FORM_NAMES[form]}',
              f'date={time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}', f'cpu={cpu_model()}',
              f'load={loads[0]:.1f} before, {loads[1]:.1f} after']
     lines += [f'{name}.{kv}.ms={ms:.4f}' for name, kv, ms, _, _ in rows]
@@ -308,11 +344,22 @@ def attention_properties(rows, blas, threads, loads):
 def torch_version():
     """torch.__version__, with the Debian package's version where dpkg knows it (Debian's torch says 1.13.0a0)."""
     import subprocess
+    if not torch.__file__.startswith('/usr/lib/python3'):  # pip's wheel (a venv), not Debian's package
+        return torch.__version__
     try:
         deb = subprocess.run(['dpkg-query', '-W', '-f=${Version}', 'python3-torch'], capture_output=True, text=True).stdout.strip()
     except OSError:
         deb = ''
     return torch.__version__ + (f' (Debian python3-torch {deb})' if deb else '')
+
+
+def torch_backends():
+    """What torch says it was built with: its BLAS, LAPACK and oneDNN (MKL-DNN), from torch.__config__.show()."""
+    import re
+    shown = torch.__config__.show()
+    picked = [line.strip().lstrip('- ') for line in shown.splitlines() if 'MKL-DNN' in line or 'oneDNN' in line]
+    picked += re.findall(r'\b(?:BLAS_INFO|LAPACK_INFO|USE_MKLDNN)=[^,\s]*', shown)
+    return ['torch build: ' + '; '.join(picked)] if picked else []
 
 
 def cpu_model():
@@ -363,8 +410,8 @@ def run_cli(jar, q, k, v, causal):
         return np.load(paths['out']).astype(np.float64)
 
 
-def check_attention(jar):
-    """BLOOM in torch (and alibi4j's CLI, given its jar) against the float64 reference on small shapes.
+def check_attention(jar, form='bloom'):
+    """BLOOM's (or SDPA's) attention in torch (and alibi4j's CLI, given its jar) against the float64 reference on small shapes.
 
     Returns the exit status and the lines it printed.
     """
@@ -384,7 +431,7 @@ def check_attention(jar):
     for label, (heads, kv_heads, i, j, d, causal), dtype in cases:
         q, k, v = attention_inputs(heads, kv_heads, i, j, d, dtype, seed=1)
         expected = reference_attention(q, k, v, causal)
-        bloom = BloomAttention(heads, kv_heads, i, j, d, causal)(q, k, v).double().numpy()
+        bloom = FORMS[form](heads, kv_heads, i, j, d, causal)(q, k, v).double().numpy().reshape(heads, i, d)
         torch_error = float(np.abs(bloom - expected).max())
         line = f'{label} [{heads}/{kv_heads}, {i}, {j}, {d}]: torch max |error| {torch_error:.2e}'
         worst = max(worst, torch_error)
@@ -406,24 +453,24 @@ def check_attention(jar):
 def attention_main(args):
     torch.set_num_threads(args.threads)
     if args.check:
-        return check_attention(args.cli)[0]
-    checked = check_attention(args.cli)[1] if args.out else []  # the file's figures come with their check
+        return check_attention(args.cli, args.form)[0]
+    checked = check_attention(args.cli, args.form)[1] if args.out else []  # the file's figures come with their check
     names = args.attention_shapes or list(ATTENTION_SHAPES)
     before = load_average()
-    rows = measure_attention(names, args.warmups if args.warmups is not None else 1, args.repeats)
+    rows = measure_attention(names, args.warmups if args.warmups is not None else 1, args.repeats, args.form)
     loads = (before, load_average())
-    blas = loaded_blas()
-    md = attention_markdown(rows, blas, args.threads, loads)
+    blas = loaded_blas() + torch_backends()
+    md = attention_markdown(rows, blas, args.threads, loads, args.form)
     print(md)
     if args.out:
         command = ' '.join(['python3', 'scripts/pytorch_peer.py'] + sys.argv[1:])
-        check = ('\n## Check\n\nBLOOM in torch' + (' and `alibi4j attention` (' + args.cli + ')' if args.cli else '')
+        check = ('\n## Check\n\n' + ('SDPA' if args.form == 'sdpa' else 'BLOOM') + ' in torch' + (' and `alibi4j attention` (' + args.cli + ')' if args.cli else '')
                  + ' against a float64 NumPy reference of alibi4j\'s definition, max |error|:\n\n'
                  + ''.join(f'- {line}\n' for line in checked))
         with open(args.out + '.md', 'w') as f:
-            f.write(f'# PyTorch peer: HF BLOOM attention on the CPU\n\nWritten by `{command}`.\n\n' + md + check)
+            f.write(f'# PyTorch peer: {FORM_NAMES[args.form]} on the CPU\n\nWritten by `{command}`.\n\n' + md + check)
         with open(args.out + '.properties', 'w') as f:
-            f.write(attention_properties(rows, blas, args.threads, loads))
+            f.write(attention_properties(rows, blas, args.threads, loads, args.form))
         print(f'wrote {args.out}.md and {args.out}.properties')
     return 0
 
@@ -443,6 +490,8 @@ def main():
     parser.add_argument('--blas', default=OPENBLAS_PTHREAD, help='with --attention: a directory with libblas.so.3, or "system"')
     parser.add_argument('--out', help='with --attention: write OUT.md and OUT.properties (e.g. bench/pytorch-cpu)')
     parser.add_argument('--check', action='store_true', help='with --attention: compare with a float64 reference')
+    parser.add_argument('--form', choices=list(FORMS), default='bloom',
+                        help='with --attention: HF BLOOM\'s eager attention (bloom) or SDPA with the bias as a float mask (sdpa)')
     parser.add_argument('--cli', metavar='JAR', help='with --check: also compare `java -jar JAR attention`')
     parser.add_argument('--compare', metavar='JSON', help='a file from `alibi4j bias --format json` to bit-compare')
     parser.add_argument('--heads', type=int, help='with --compare: the biased heads (default: all of the shape\'s)')

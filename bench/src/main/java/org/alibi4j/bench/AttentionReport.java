@@ -1,5 +1,9 @@
 package org.alibi4j.bench;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,9 +15,9 @@ import java.util.stream.Collectors;
 /**
  * The attention sections of {@code RESULTS.md}. On the CPU, per shape and K/V precision: the fused time,
  * its GFLOP/s (prefill) or GB/s read (decode) as a fraction of the same run's baseline (FMA peak, read
- * bandwidth), its speed-up over materialise-then-attend and over the plain-Java kernels, and PyTorch's
- * time (HF BLOOM's attention, from the file {@code scripts/pytorch_peer.py --attention --out} writes)
- * with the speed-up over it. On TornadoVM, per shape: the prefill's GFLOP/s as a fraction of the device's
+ * bandwidth), its speed-up over materialise-then-attend and over the plain-Java kernels, and each PyTorch
+ * peer's time (HF BLOOM's eager attention, PyTorch 2's SDPA: the files {@code scripts/pytorch_peer.py
+ * --attention --out} writes) with the speed-up over it. On TornadoVM, per shape: the prefill's GFLOP/s as a fraction of the device's
  * FMA loop, a decode step's GB/s (in an engine's graph and through the resident {@code KvCache}) as a
  * fraction of a device copy, the cache against the stateless host call, and the CPU backend beside them.
  * Every ratio is computed from rows of this run, except PyTorch's.
@@ -26,15 +30,58 @@ final class AttentionReport {
 
     private final List<Report.Row> rows;
     private final Map<String, String> kernels;
-    private final Properties peer;
-    private final String peerSource;
+    private final List<Peer> peers;
+    private final String machine;
 
-    /** {@code peer}: the peer's properties ({@code P1.F32.ms=...}, {@code blas=...}), or null where there are none. */
-    AttentionReport(List<Report.Row> rows, Map<String, String> kernels, Properties peer, String peerSource) {
+    /** One PyTorch peer's figures ({@code P1.F32.ms=...}, {@code torch=...}, {@code blas=...}; null where its file is absent). */
+    record Peer(Properties figures, String source) {
+        static Peer read(Path file) {
+            if (!Files.exists(file)) {
+                return new Peer(null, file.toString());
+            }
+            Properties figures = new Properties();
+            try (var in = Files.newBufferedReader(file)) {
+                figures.load(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the PyTorch peer's figures " + file, e);
+            }
+            return new Peer(figures, file.toString());
+        }
+
+        /** Whether the peer ran on a CPU of this model (where it does not say, it is taken to have). */
+        boolean onMachine(String cpu) {
+            return figures.getProperty("cpu", cpu).equals(cpu);
+        }
+
+        /** The column's name, e.g. {@code PyTorch 2.13.0+cpu SDPA}. */
+        String label() {
+            String torch = figures.getProperty("torch", "?");
+            String version = torch.contains(" ") ? torch.substring(0, torch.indexOf(' ')) : torch;
+            return "PyTorch " + version + (figures.getProperty("form", "").startsWith("scaled_dot_product_attention") ? " SDPA" : " BLOOM eager");
+        }
+
+        String text() {
+            if (figures == null) {
+                return "no figures (" + source + " not found; see scripts/pytorch_peer.py --attention).";
+            }
+            return label() + ": " + figures.getProperty("form", "HF BLOOM's attention (`baddbmm`, softmax, `bmm`; GQA by `repeat_interleave`; half K/V widened first)")
+                    + ", in PyTorch " + figures.getProperty("torch", "?") + " on the CPU (" + figures.getProperty("cpu", "?") + "), "
+                    + figures.getProperty("threads", "?") + " threads, measured " + figures.getProperty("date", "?")
+                    + " (not in this run: from `" + source + "`; load average " + figures.getProperty("load", "?")
+                    + "), BLAS: `" + figures.getProperty("blas", "?") + "`.";
+        }
+    }
+
+    AttentionReport(List<Report.Row> rows, Map<String, String> kernels, List<Peer> peers) {
+        this(rows, kernels, peers, Report.cpuModel());
+    }
+
+    /** {@code machine}: this run's CPU model; a peer measured on another gets no ratio (its figures are not comparable). */
+    AttentionReport(List<Report.Row> rows, Map<String, String> kernels, List<Peer> peers, String machine) {
+        this.machine = machine;
         this.rows = rows;
         this.kernels = kernels;
-        this.peer = peer;
-        this.peerSource = peerSource;
+        this.peers = peers.stream().filter(p -> p.figures() != null).toList();
     }
 
     static boolean isAttention(String benchmark) {
@@ -60,7 +107,7 @@ final class AttentionReport {
         md.append("Each benchmark method runs in its own forked JVM (`--add-modules jdk.incubator.vector`), with the same "
                 + "threads (`threads` below) for the backend and every baseline. Kernels that ran: ");
         md.append(kernelsText(what -> !what.startsWith("Tornado"))).append(".\n\n");
-        md.append("The PyTorch peer: ").append(peerText()).append("\n");
+        md.append("The PyTorch peers:").append(peerText()).append("\n");
         if (prefill) {
             prefillTable(md);
         }
@@ -86,13 +133,15 @@ final class AttentionReport {
     }
 
     private String peerText() {
-        if (peer == null) {
-            return "no figures (" + peerSource + " not found; run `python3 scripts/pytorch_peer.py --attention --out bench/pytorch-cpu`).\n";
+        if (peers.isEmpty()) {
+            return "no figures (run `python3 scripts/pytorch_peer.py --attention --out bench/pytorch-cpu`).\n";
         }
-        return "HF BLOOM's attention (`baddbmm`, softmax, `bmm`; GQA by `repeat_interleave`; half K/V widened first) in PyTorch "
-                + peer.getProperty("torch", "?") + " on the CPU, " + peer.getProperty("threads", "?") + " threads, measured "
-                + peer.getProperty("date", "?") + " (not in this run: from `" + peerSource + "`; load average "
-                + peer.getProperty("load", "?") + "), BLAS loaded: `" + peer.getProperty("blas", "?") + "`.\n";
+        return peers.stream().map(p -> "\n- " + p.text()).collect(Collectors.joining()) + "\n";
+    }
+
+    /** The peers' column headers: time and speed-up for each. */
+    private String peerHeaders() {
+        return peers.stream().map(p -> " " + p.label() + " | vs " + p.label() + " |").collect(Collectors.joining());
     }
 
     private void prefillTable(StringBuilder md) {
@@ -101,10 +150,10 @@ final class AttentionReport {
                 + "`fmaPeakBaseline` (independent Vector API FMAs on registers, no loads, same threads; target >= 0.5 on P1). "
                 + "`vs materialise`: time of `materializeThenAttendBaseline` (bias, `[T, i, j]` scores, softmax, times V, in "
                 + "Vector API Java) over the fused time (target >= 2). `vs plain Java`: the same fused algorithm on the "
-                + "plain-Java kernels, over the fused time. `vs PyTorch`: PyTorch's time over the fused time (aim >= 2).\n\n");
+                + "plain-Java kernels, over the fused time. `vs PyTorch ...`: that peer's time over the fused time (aim >= 1.5 over PyTorch 2's SDPA); no ratio for a peer measured on another CPU model.\n\n");
         md.append("| shape | K/V | threads | fused | GFLOP/s | FMA peak GFLOP/s | of FMA peak | materialise-then-attend | vs materialise "
-                + "| plain-Java kernels | vs plain Java | PyTorch | vs PyTorch |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + "| plain-Java kernels | vs plain Java |" + peerHeaders() + "\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|").append("---|---|".repeat(peers.size())).append("\n");
         for (Report.Row fused : rows(PREFILL, "fused")) {
             AttentionShape shape = AttentionShape.prefill(fused.params().get("shape"));
             int threads = Integer.parseInt(fused.params().get("threads"));
@@ -123,7 +172,7 @@ final class AttentionReport {
                     .append(materialized.map(AttentionReport::time).orElse("-")).append(" | ")
                     .append(materialized.map(m -> ratio(m.seconds(), fused.seconds())).orElse("-")).append(" | ")
                     .append(plain.map(AttentionReport::time).orElse("-")).append(" | ")
-                    .append(plain.map(p -> ratio(p.seconds(), fused.seconds())).orElse("-")).append(" | ");
+                    .append(plain.map(p -> ratio(p.seconds(), fused.seconds())).orElse("-")).append(" |");
             appendPeer(md, fused);
         }
     }
@@ -133,10 +182,10 @@ final class AttentionReport {
         md.append("One step at the last position of a full cache. GB/s read count the K and V bytes the step reads, each "
                 + "key/value head once. `of read bandwidth`: fused GB/s over those of `readBandwidthBaseline` (a sum of as "
                 + "many bytes of floats with the same threads, Vector API, 8 accumulators; target >= 0.8 on D1). "
-                + "`vs plain Java` and `vs PyTorch` as for prefill.\n\n");
+                + "`vs plain Java` and `vs PyTorch ...` as for prefill.\n\n");
         md.append("| shape | K/V | threads | fused | GB/s read | read-sum GB/s | of read bandwidth | plain-Java kernels | vs plain Java "
-                + "| PyTorch | vs PyTorch |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + "|" + peerHeaders() + "\n");
+        md.append("|---|---|---|---|---|---|---|---|---|").append("---|---|".repeat(peers.size())).append("\n");
         for (Report.Row fused : rows(DECODE, "fused")) {
             AttentionShape shape = AttentionShape.decode(fused.params().get("shape"));
             long bytes = shape.decodeBytes(fused.params().get("kv").equals("F16") ? 2 : 4);
@@ -149,7 +198,7 @@ final class AttentionReport {
                     .append(readGbps.map(g -> String.format("%.1f", g)).orElse("-")).append(" | ")
                     .append(readGbps.map(g -> String.format("%.2f", gbps / g)).orElse("-")).append(" | ")
                     .append(plain.map(AttentionReport::time).orElse("-")).append(" | ")
-                    .append(plain.map(p -> ratio(p.seconds(), fused.seconds())).orElse("-")).append(" | ");
+                    .append(plain.map(p -> ratio(p.seconds(), fused.seconds())).orElse("-")).append(" |");
             appendPeer(md, fused);
         }
     }
@@ -227,13 +276,17 @@ final class AttentionReport {
     }
 
     private void appendPeer(StringBuilder md, Report.Row fused) {
-        String ms = peer == null ? null : peer.getProperty(fused.params().get("shape") + "." + fused.params().get("kv") + ".ms");
-        if (ms == null) {
-            md.append("- | - |\n");
-            return;
+        for (Peer peer : peers) {
+            String ms = peer.figures().getProperty(fused.params().get("shape") + "." + fused.params().get("kv") + ".ms");
+            if (ms == null) {
+                md.append(" - | - |");
+                continue;
+            }
+            double seconds = Double.parseDouble(ms) / 1e3;
+            md.append(String.format(" %.2f ms", seconds * 1e3)).append(" | ")
+                    .append(peer.onMachine(machine) ? ratio(seconds, fused.seconds()) : "other CPU").append(" |");
         }
-        double seconds = Double.parseDouble(ms) / 1e3;
-        md.append(String.format("%.2f ms", seconds * 1e3)).append(" | ").append(ratio(seconds, fused.seconds())).append(" |\n");
+        md.append("\n");
     }
 
     private List<Report.Row> rows(String benchmark, String method) {

@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -74,24 +73,21 @@ final class Report {
     private final List<Row> rows = new ArrayList<>();
     private final List<String> notRun;
     private final Map<String, String> kernels;
-    private final Properties peer;
-    private final String peerSource;
+    private final List<AttentionReport.Peer> peers;
 
     /** {@code notRun}: benchmarks that produced no result, each with what it needed. */
     Report(List<RunResult> results, List<String> notRun) {
-        this(results, notRun, Map.of(), null, "no file");
+        this(results, notRun, Map.of(), List.of());
     }
 
     /**
      * With what the attention section needs besides JMH's numbers: the kernels each fork recorded
-     * ({@link KernelLog}) and the PyTorch peer's figures ({@code peer}, read from {@code peerSource}; null
-     * where there are none).
+     * ({@link KernelLog}) and the PyTorch peers' figures.
      */
-    Report(List<RunResult> results, List<String> notRun, Map<String, String> kernels, Properties peer, String peerSource) {
+    Report(List<RunResult> results, List<String> notRun, Map<String, String> kernels, List<AttentionReport.Peer> peers) {
         this.notRun = List.copyOf(notRun);
         this.kernels = Map.copyOf(kernels);
-        this.peer = peer;
-        this.peerSource = peerSource;
+        this.peers = List.copyOf(peers);
         for (RunResult r : results) {
             BenchmarkParams p = r.getParams();
             String[] name = p.getBenchmark().split("\\.");
@@ -164,7 +160,7 @@ final class Report {
                 md.append(" |\n");
             }
         }
-        new AttentionReport(rows, kernels, peer, peerSource).append(md);
+        new AttentionReport(rows, kernels, peers).append(md);
         if (hasChart()) {
             md.append("\n![bandwidth against size](bandwidth.png)\n");
         }
@@ -298,7 +294,7 @@ final class Report {
         return v == null ? "1.37" : v;
     }
 
-    private static String cpuModel() {
+    static String cpuModel() {
         try {
             return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
                     .filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).strip())

@@ -29,8 +29,11 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * java -cp bench/target/benchmarks.jar org.alibi4j.bench.Suite device out/bench  # TornadoVM rows only, short
  * </pre>
  *
- * The attention section quotes the PyTorch peer from {@code bench/pytorch-cpu.properties} (another file
- * with {@code -Dalibi4j.bench.peer=PATH}), written by {@code scripts/pytorch_peer.py --attention --out bench/pytorch-cpu}.
+ * The attention section quotes the PyTorch peers from {@code bench/pytorch-cpu.properties} (HF BLOOM's eager attention,
+ * {@code scripts/pytorch_peer.py --attention --out bench/pytorch-cpu}) and {@code bench/pytorch2-cpu.properties} (PyTorch 2's
+ * SDPA, {@code --form sdpa --out bench/pytorch2-cpu}); other files with {@code -Dalibi4j.bench.peer=PATH,PATH}. The forks
+ * get {@code -Dalibi4j.bench.jvmArgs="ARG ..."} appended to their JVM arguments (e.g. {@code -XX:MaxVectorSize=32} for a
+ * 256-bit run on an AVX-512 machine).
  */
 public final class Suite {
 
@@ -116,15 +119,11 @@ public final class Suite {
             notRun.addAll(missing(run, ran));
             results.addAll(ran);
         }
-        Path peerFile = Path.of(System.getProperty("alibi4j.bench.peer", "bench/pytorch-cpu.properties"));
-        Properties peer = null;
-        if (Files.exists(peerFile)) {
-            peer = new Properties();
-            try (var in = Files.newBufferedReader(peerFile)) {
-                peer.load(in);
-            }
+        List<AttentionReport.Peer> peers = new ArrayList<>();
+        for (String file : System.getProperty("alibi4j.bench.peer", "bench/pytorch-cpu.properties,bench/pytorch2-cpu.properties").split(",")) {
+            peers.add(AttentionReport.Peer.read(Path.of(file)));
         }
-        Report report = new Report(results, notRun, KernelLog.readAndClear(), peer, peerFile.toString());
+        Report report = new Report(results, notRun, KernelLog.readAndClear(), peers);
         Files.writeString(outDir.resolve("RESULTS.md"), report.markdown(mode.name().replace("_", ""), started));
         report.writeChart(outDir.resolve("bandwidth.png"));
         System.out.println("wrote " + outDir.resolve("RESULTS.md") + (report.hasChart() ? " and " + outDir.resolve("bandwidth.png") : ""));
@@ -236,6 +235,10 @@ public final class Suite {
                 .measurementIterations(mode.measurements)
                 .measurementTime(TimeValue.milliseconds(mode.iterationMillis))
                 .forks(1);
+        String jvmArgs = System.getProperty("alibi4j.bench.jvmArgs", "").trim();
+        if (!jvmArgs.isEmpty()) {
+            options.jvmArgsAppend(jvmArgs.split("\\s+"));
+        }
         if (run.tornado()) {
             // the forked JVM needs the SDK's flags, and must fail rather than fall back to plain Java;
             // TornadoVM's own cap on device memory (4 GB by default) is raised for the largest sizes,

@@ -30,16 +30,31 @@ class AttentionReportTest {
                 row("AttentionBenchmark", "plainJava", "P1", "F32", 3436));
         Properties peer = new Properties();
         peer.setProperty("P1.F32.ms", "1374.4");
+        peer.setProperty("torch", "1.13.0a0 (Debian python3-torch 1.13.1+dfsg-4)");
+        peer.setProperty("cpu", "AMD EPYC");
         peer.setProperty("blas", "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so");
+        Properties sdpa = new Properties();
+        sdpa.setProperty("P1.F32.ms", "515.4");
+        sdpa.setProperty("torch", "2.13.0+cpu");
+        sdpa.setProperty("form", "scaled_dot_product_attention, ALiBi (and the causal -inf) as a float attn_mask");
         StringBuilder md = new StringBuilder();
         new AttentionReport(rows, Map.of("AttentionBenchmark shape=P1 kv=F32 threads=2 fused", "Vector API 512-bit (16 floats)"),
-                peer, "bench/pytorch-cpu.properties").append(md);
+                List.of(new AttentionReport.Peer(peer, "bench/pytorch-cpu.properties"),
+                        new AttentionReport.Peer(sdpa, "bench/pytorch2-cpu.properties")), "AMD EPYC").append(md);
         String p1 = line(md.toString(), "| P1 ");
         // fused 100.0 GFLOP/s against a peak of 200.1: 0.50; 2x materialise, 10x plain Java, 4x PyTorch
         assertTrue(p1.contains("| 100.0 | 200.1 | 0.50 |"), p1);
         assertTrue(p1.contains("| 2.00x |"), p1);
         assertTrue(p1.contains("| 10.00x |"), p1);
-        assertTrue(p1.endsWith("| 1374.40 ms | 4.00x |"), p1);
+        assertTrue(p1.endsWith("| 1374.40 ms | 4.00x | 515.40 ms | 1.50x |"), p1);
+        Properties elsewhere = new Properties();
+        elsewhere.setProperty("P1.F32.ms", "1000");
+        elsewhere.setProperty("cpu", "Intel(R) Xeon(R) Processor");
+        StringBuilder other = new StringBuilder();
+        new AttentionReport(rows, Map.of(), List.of(new AttentionReport.Peer(elsewhere, "x.properties")), "AMD EPYC").append(other);
+        assertTrue(line(other.toString(), "| P1 ").endsWith("| 1000.00 ms | other CPU |"), other.toString()); // no cross-machine ratio
+        assertTrue(md.toString().contains("| PyTorch 1.13.0a0 BLOOM eager | vs PyTorch 1.13.0a0 BLOOM eager | PyTorch 2.13.0+cpu SDPA |"),
+                md.toString());
         assertTrue(md.toString().contains("`fused`: Vector API 512-bit (16 floats)"), md.toString());
         assertTrue(md.toString().contains("libopenblasp-r0.3.21.so"), md.toString());
     }
@@ -56,7 +71,7 @@ class AttentionReportTest {
                 tornado("TornadoAttentionBenchmark", "deviceFmaBaseline", "P3", 85.9),
                 tornado("TornadoAttentionBenchmark", "cpuAttention", "P3", 32.2));
         StringBuilder md = new StringBuilder();
-        new AttentionReport(rows, Map.of(), null, "none").append(md);
+        new AttentionReport(rows, Map.of(), List.of()).append(md);
         String p3 = line(md.toString(), "| P3 ");
         // 100.0 GFLOP/s against the loop's 200.0: 0.50; the CPU 3x slower
         assertTrue(p3.contains("| 100.0 | 200.0 | 0.50 | 32.20 ± 0.00 ms | 3.00x |"), p3);
@@ -74,7 +89,7 @@ class AttentionReportTest {
                 tornado("TornadoDecodeBenchmark", "statelessDecode", "D2", 53.68),
                 tornado("TornadoDecodeBenchmark", "cpuAttention", "D2", 20));
         StringBuilder md = new StringBuilder();
-        new AttentionReport(rows, Map.of(), null, "none").append(md);
+        new AttentionReport(rows, Map.of(), List.of()).append(md);
         String d2 = line(md.toString(), "| D2 ");
         // 100 GB/s read against a copy of 200 GB/s (read + write): 0.50; the cache at 50 GB/s, 0.25, 10x the stateless call
         assertTrue(d2.contains("| 2.68 ± 0.00 ms | 100.0 | 200.0 | 0.50 | 5.37 ± 0.00 ms | 0.25 | 53.68 ± 0.00 ms | 10.00x | 20.00 ± 0.00 ms |"),
@@ -89,10 +104,10 @@ class AttentionReportTest {
                 row("DecodeBenchmark", "fused", "D2", "F16", 13.42),
                 row("DecodeBenchmark", "readBandwidthBaseline", "D2", "F16", 10.736));
         StringBuilder md = new StringBuilder();
-        new AttentionReport(rows, Map.of(), null, "bench/pytorch-cpu.properties").append(md);
+        new AttentionReport(rows, Map.of(), List.of(new AttentionReport.Peer(null, "bench/pytorch-cpu.properties"))).append(md);
         String d2 = line(md.toString(), "| D2 ");
         assertTrue(d2.contains("| 10.0 | 12.5 | 0.80 |"), d2);
-        assertTrue(d2.endsWith("| - | - | - | - |"), d2); // no plain-Java row, no peer file
+        assertTrue(d2.endsWith("| 0.80 | - | - |"), d2); // no plain-Java row, no peer file
         assertEquals(134_217_728L, AttentionShape.D2.decodeBytes(2));
     }
 }

@@ -85,6 +85,7 @@ public abstract class AttentionContract {
             cases.add(new Case(3, 4, 1, 50, 50, 40, form, 30, false));        // large scores: softmax must subtract the max
             cases.add(new Case(12, 12, 4, 37, 91, 80, form, 1, true));        // f16 K/V
             cases.add(new Case(5, 5, 5, 2, 600, 100, form, 1, true));
+            cases.add(new Case(3, 3, 3, 1, 1531, 100, form, 1, true));       // decode of halves, a KV head per query head
         }
         return cases.stream();
     }
@@ -182,6 +183,20 @@ public abstract class AttentionContract {
         float[] out = new float[heads * d];
         backend.decode(spec, position, q, k, v, HeadTensor.of(out, heads, 1, d));
         assertWithinBound("decode of position-major halves", AttentionReference.decode(spec, position, q, k, v),
+                AttentionReference.decodeBound(spec, position, q, k, v), out, 1, d);
+    }
+
+    @Test
+    void decodeOfHalvesInAPositionMajorCacheWithAKvHeadPerQueryHeadMatchesTheReference() {
+        // the kernels read these halves in place, rows kvHeads * d apart, widening as they go
+        int heads = 3, d = 72, capacity = 1300, position = 1210;
+        AttentionSpec spec = new AttentionSpec(AlibiSlopes.forHeads(3), heads, heads, d, 0.2f, BiasForm.CAUSAL);
+        HeadTensor k = HeadTensor.positionMajorHalves(halves(gaussian(capacity * heads * d, 1, 64)), capacity, heads, d);
+        HeadTensor v = HeadTensor.positionMajorHalves(halves(gaussian(capacity * heads * d, 1, 65)), capacity, heads, d);
+        HeadTensor q = HeadTensor.of(gaussian(heads * d, 1, 66), heads, 1, d);
+        float[] out = new float[heads * d];
+        backend.decode(spec, position, q, k, v, HeadTensor.of(out, heads, 1, d));
+        assertWithinBound("decode of position-major halves, no groups", AttentionReference.decode(spec, position, q, k, v),
                 AttentionReference.decodeBound(spec, position, q, k, v), out, 1, d);
     }
 

@@ -76,4 +76,13 @@ interface AttentionKernels {
 
     /** {@code o[hh * d + c] = o[hh * d + c] * alpha[hh] + sum_kk p[hh * bk + kk] * v[vBase + kk * vStride + c]}. */
     void decodeAccumulate(float[] p, int bk, int heads, int d, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] o);
+
+    /**
+     * {@link #decodeScores} of one query head ({@code s[kk]}) over keys held as halves, widened as
+     * {@code Float.float16ToFloat} does; {@code staging} holds at least 8 rows of {@code d} floats.
+     */
+    void decodeScores(float[] qv, int d, short[] k, int kBase, int kStride, int keys, float[] s, float[] staging);
+
+    /** {@link #decodeAccumulate} of one query head over values held as halves; {@code staging} as above. */
+    void decodeAccumulate(float[] p, int d, short[] v, int vBase, int vStride, int keys, float alpha, float[] o, float[] staging);
 }

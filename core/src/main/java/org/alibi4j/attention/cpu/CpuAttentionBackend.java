@@ -93,6 +93,10 @@ public final class CpuAttentionBackend implements AttentionBackend {
         int tiles = (q.rows() + kernels.queryTile() - 1) / kernels.queryTile();
         int heads = spec.totalHeads();
         long work = confined(q, k, v, out) ? 0 : (long) heads * q.rows() * k.rows() * spec.headDim();
+        if (PrefillTile.stagesWholeHeads(kernels, spec, k, v, threads)) {
+            parallel(heads, work, (h, s) -> PrefillTile.runHead(kernels, spec, q, k, v, out, h, s));
+            return;
+        }
         // a head's tiles one after the other, so that its K and V stay in cache; within a head the last
         // tiles, which see the most keys under a causal mask, first, so that the cheap ones end the call
         parallel(heads * tiles, work, (item, s) -> PrefillTile.run(kernels, spec, q, k, v, out,

@@ -60,10 +60,18 @@ final class DecodeSplit {
         boolean floatForm = ExactBias.floatFormIsExact(1, position + 1);
         RowSource keys = new RowSource();
         RowSource values = new RowSource();
+        // one query head per key/value head and both held as halves: the kernels widen a few rows at a time
+        // as they go; with a group, each tile is widened once into the staging tiles for all its heads
+        short[] kHalves = group == 1 ? k.heapHalves() : null;
+        short[] vHalves = group == 1 ? v.heapHalves() : null;
         for (int k0 = first; k0 < end; k0 += bk) {
             int count = Math.min(bk, end - k0);
-            keys.at(k, g, k0, count, s.keys, kernels);
-            kernels.decodeScores(s.queries, group, d, keys.array, keys.base, keys.stride, count, s.scores, bk);
+            if (kHalves != null) {
+                kernels.decodeScores(s.queries, d, kHalves, (int) k.index(g, k0), (int) k.rowStride(), count, s.scores, s.keys);
+            } else {
+                keys.at(k, g, k0, count, s.keys, kernels);
+                kernels.decodeScores(s.queries, group, d, keys.array, keys.base, keys.stride, count, s.scores, bk);
+            }
             for (int hh = 0; hh < group; hh++) {
                 float slope = spec.slopeOf(g * group + hh);
                 if (floatForm) {
@@ -75,8 +83,12 @@ final class DecodeSplit {
                     kernels.decodeSoftmax(s.scores, bk, hh, count, 1.0f, 0.0f, 0, 0, s.max, s.sum, s.alpha);
                 }
             }
-            values.at(v, g, k0, count, s.values, kernels);
-            kernels.decodeAccumulate(s.scores, bk, group, d, values.array, values.base, values.stride, count, s.alpha, s.output);
+            if (vHalves != null) {
+                kernels.decodeAccumulate(s.scores, d, vHalves, (int) v.index(g, k0), (int) v.rowStride(), count, s.alpha[0], s.output, s.values);
+            } else {
+                values.at(v, g, k0, count, s.values, kernels);
+                kernels.decodeAccumulate(s.scores, bk, group, d, values.array, values.base, values.stride, count, s.alpha, s.output);
+            }
         }
         int row = item * group; // (g * chunks + chunk) * group
         System.arraycopy(s.max, 0, partialMax, row, group);

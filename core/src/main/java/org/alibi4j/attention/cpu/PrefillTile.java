@@ -15,8 +15,49 @@ final class PrefillTile {
     private PrefillTile() {
     }
 
+    /** Up to this many keys, a head's K and V rows that need staging are staged once for all its query tiles. */
+    private static final int WHOLE_HEAD_KEYS = 4096;
+
+    /**
+     * Whether prefill should run a work item per query head, staging its K and V rows once
+     * ({@link #runHead}), rather than per (head, query tile) staging each key tile for each query tile:
+     * where the rows are not already as the kernels read them (a row stride other than theirs, halves,
+     * segments), the heads fit in scratch, and there are enough heads to keep every thread busy.
+     */
+    static boolean stagesWholeHeads(AttentionKernels kernels, AttentionSpec spec, HeadTensor k, HeadTensor v, int threads) {
+        int rowStride = kernels.tileRowStride();
+        return rowStride != 0 && spec.headDim() <= rowStride && k.rows() <= WHOLE_HEAD_KEYS
+                && spec.totalHeads() >= 4 * threads && !(readInPlace(k, rowStride) && readInPlace(v, rowStride));
+    }
+
+    private static boolean readInPlace(HeadTensor t, int rowStride) {
+        return t.heapFloats() != null && (t.rows() == 1 || t.rowStride() == rowStride);
+    }
+
+    /** Every query tile of head {@code h}, the last first, its key/value head's rows staged once. */
+    static void runHead(AttentionKernels kernels, AttentionSpec spec, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out,
+                        int h, Scratch s) {
+        int j = k.rows();
+        int rowStride = kernels.tileRowStride();
+        int g = spec.kvHeadOf(h);
+        s.headKeys = Scratch.atLeast(s.headKeys, j * rowStride);
+        s.headValues = Scratch.atLeast(s.headValues, j * rowStride);
+        RowSource keys = new RowSource().at(k, g, 0, j, 0, spec.headDim(), rowStride, s.headKeys, kernels);
+        RowSource values = new RowSource().at(v, g, 0, j, 0, spec.headDim(), rowStride, s.headValues, kernels);
+        int bq = kernels.queryTile();
+        for (int q0 = (q.rows() - 1) / bq * bq; q0 >= 0; q0 -= bq) {
+            run(kernels, spec, q, k, v, out, h, q0, s, keys, values);
+        }
+    }
+
     static void run(AttentionKernels kernels, AttentionSpec spec, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out,
                     int h, int q0, Scratch s) {
+        run(kernels, spec, q, k, v, out, h, q0, s, null, null);
+    }
+
+    /** One query tile; {@code stagedKeys} and {@code stagedValues}, where not null, hold every row of its head. */
+    private static void run(AttentionKernels kernels, AttentionSpec spec, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out,
+                            int h, int q0, Scratch s, RowSource stagedKeys, RowSource stagedValues) {
         int d = spec.headDim();
         int i = q.rows();
         int j = k.rows();
@@ -52,13 +93,21 @@ final class PrefillTile {
         RowSource keys = new RowSource();
         RowSource values = new RowSource();
         // key tiles nearest first: the diagonal's large weights set each query's max early, so that far
-        // tiles of steep heads are seen to add nothing and skip the value product
-        for (int tileEnd = keyEnd; tileEnd > 0; tileEnd -= bk) {
-            int k0 = Math.max(0, tileEnd - bk);
-            int count = tileEnd - k0;
+        // tiles of steep heads are seen to add nothing and skip the value product. Down from the tile's
+        // last position to key 0, then (symmetric: keys after it are seen too) up from there to the end.
+        int diagonal = (int) Math.max(0, Math.min(keyEnd, lastPosition + 1));
+        int tilesDown = (diagonal + bk - 1) / bk;
+        int tiles = tilesDown + (keyEnd - diagonal + bk - 1) / bk;
+        for (int t = 0; t < tiles; t++) {
+            int k0 = t < tilesDown ? Math.max(0, diagonal - (t + 1) * bk) : diagonal + (t - tilesDown) * bk;
+            int count = t < tilesDown ? diagonal - t * bk - k0 : Math.min(bk, keyEnd - k0);
             for (int c0 = 0; c0 < d; c0 += chunk) {
                 int width = Math.min(chunk, d - c0);
-                keys.at(k, g, k0, count, c0, width, rowStride, s.keys, kernels);
+                if (stagedKeys != null) {
+                    keys.within(stagedKeys, k0, c0);
+                } else {
+                    keys.at(k, g, k0, count, c0, width, rowStride, s.keys, kernels);
+                }
                 kernels.scores(qt, bq, c0, width, keys.array, keys.base, keys.stride, count, s.scores);
             }
             // a tile wholly before the first query's position needs no mask
@@ -72,7 +121,11 @@ final class PrefillTile {
             }
             for (int c0 = 0; adds && c0 < d; c0 += chunk) {
                 int width = Math.min(chunk, d - c0);
-                values.at(v, g, k0, count, c0, width, rowStride, s.values, kernels);
+                if (stagedValues != null) {
+                    values.within(stagedValues, k0, c0);
+                } else {
+                    values.at(v, g, k0, count, c0, width, rowStride, s.values, kernels);
+                }
                 kernels.accumulate(s.scores, bq, c0, width, values.array, values.base, values.stride, count, s.alpha, s.output);
             }
         }

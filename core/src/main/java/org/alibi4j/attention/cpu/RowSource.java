@@ -13,6 +13,14 @@ final class RowSource {
     int stride;
     private float[] wholeRow = new float[0];
 
+    /** Rows from {@code first}, columns from {@code c0}, of the rows {@code whole} holds (from row 0). */
+    RowSource within(RowSource whole, int first, int c0) {
+        array = whole.array;
+        base = whole.base + first * whole.stride + c0;
+        stride = whole.stride;
+        return this;
+    }
+
     /** Whole rows {@code [first, first + count)} of head {@code head} of {@code t}, at any stride (decode). */
     RowSource at(HeadTensor t, int head, int first, int count, float[] staging, AttentionKernels kernels) {
         return at(t, head, first, count, 0, t.dim(), 0, staging, kernels);

@@ -162,6 +162,32 @@ final class ScalarKernels implements AttentionKernels {
         }
     }
 
+    @Override
+    public void decodeScores(float[] qv, int d, short[] k, int kBase, int kStride, int keys, float[] s, float[] staging) {
+        for (int kk = 0; kk < keys; kk++) {
+            int key = kBase + kk * kStride;
+            float dot = 0;
+            for (int c = 0; c < d; c++) {
+                dot += qv[c] * Float.float16ToFloat(k[key + c]);
+            }
+            s[kk] = dot;
+        }
+    }
+
+    @Override
+    public void decodeAccumulate(float[] p, int d, short[] v, int vBase, int vStride, int keys, float alpha, float[] o, float[] staging) {
+        for (int c = 0; c < d; c++) {
+            o[c] *= alpha;
+        }
+        for (int kk = 0; kk < keys; kk++) {
+            float weight = p[kk];
+            int row = vBase + kk * vStride;
+            for (int c = 0; c < d; c++) {
+                o[c] += weight * Float.float16ToFloat(v[row + c]);
+            }
+        }
+    }
+
     /** A small loop of its own, which C2 vectorises (in a larger method it did not). */
     @Override
     public void widen(short[] src, int from, float[] dst, int to, int n) {

@@ -15,6 +15,8 @@ final class Scratch {
     float[] row = new float[0];
     float[] keys = new float[0];      // K rows staged as floats where they are not a float[] (halves, segments)
     float[] values = new float[0];
+    float[] headKeys = new float[0];  // prefill: a whole head's K rows, staged once for all its query tiles
+    float[] headValues = new float[0];
 
     static float[] atLeast(float[] array, int length) {
         return array.length >= length ? array : new float[length];

@@ -575,6 +575,11 @@ final class VectorKernels implements AttentionKernels {
 
     @Override
     public void decodeScores(float[] qv, int heads, int d, float[] k, int kBase, int kStride, int keys, float[] s, int bk) {
+        scores(qv, heads, d, k, kBase, kStride, keys, s, 0, bk);
+    }
+
+    /** {@link #decodeScores}, the scores of key {@code kk} at {@code s[hh * bk + sBase + kk]}. */
+    private static void scores(float[] qv, int heads, int d, float[] k, int kBase, int kStride, int keys, float[] s, int sBase, int bk) {
         int full = SPECIES.loopBound(d);
         int kk = 0;
         // four keys at a time: four independent chains of fmas and four reductions that overlap, where
@@ -600,7 +605,7 @@ final class VectorKernels implements AttentionKernels {
                     s2 += q * k[k2 + c];
                     s3 += q * k[k3 + c];
                 }
-                int at = hh * bk + kk;
+                int at = hh * bk + sBase + kk;
                 s[at] = s0;
                 s[at + 1] = s1;
                 s[at + 2] = s2;
@@ -620,7 +625,7 @@ final class VectorKernels implements AttentionKernels {
                 for (; c < d; c++) {
                     dot += qv[query + c] * k[key + c];
                 }
-                s[hh * bk + kk] = dot;
+                s[hh * bk + sBase + kk] = dot;
             }
         }
     }
@@ -667,11 +672,20 @@ final class VectorKernels implements AttentionKernels {
 
     @Override
     public void decodeAccumulate(float[] p, int bk, int heads, int d, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] o) {
+        accumulate(p, 0, bk, heads, d, v, vBase, vStride, keys, 0.0f, alpha, o);
+    }
+
+    /**
+     * {@link #decodeAccumulate} with the weights of key {@code kk} at {@code p[hh * bk + pBase + kk]}, and
+     * the accumulators rescaled by {@code alpha[hh]}, or by {@code scale} where {@code alpha} is null.
+     */
+    private static void accumulate(float[] p, int pBase, int bk, int heads, int d, float[] v, int vBase, int vStride, int keys,
+                                   float scale, float[] alpha, float[] o) {
         int full = SPECIES.loopBound(d);
         for (int hh = 0; hh < heads; hh++) {
             int acc = hh * d;
-            int weights = hh * bk;
-            float a = alpha[hh];
+            int weights = hh * bk + pBase;
+            float a = alpha == null ? scale : alpha[hh];
             int c = 0;
             // 8 vectors of accumulators: a whole row of 128 floats on AVX-512, so V is read row after row
             for (; c + 8 * L <= full; c += 8 * L) {
@@ -717,6 +731,43 @@ final class VectorKernels implements AttentionKernels {
                     sum += p[weights + kk] * v[vBase + kk * vStride + c];
                 }
                 o[acc + c] = sum;
+            }
+        }
+    }
+
+    /**
+     * Halves are widened a few keys at a time into {@code staging} (which stays in L1) and the float kernels
+     * run on those rows: reading the cache and computing interleave finely, so that the memory stays busy.
+     * (Widening inside the kernels' own loops, in Vector API bit arithmetic, made methods too large for C2
+     * to inline, and the vectors were boxed.)
+     */
+    private static final int STAGED_KEYS = 8;
+
+    @Override
+    public void decodeScores(float[] qv, int d, short[] k, int kBase, int kStride, int keys, float[] s, float[] staging) {
+        for (int k0 = 0; k0 < keys; k0 += STAGED_KEYS) {
+            int n = Math.min(STAGED_KEYS, keys - k0);
+            widenRows(k, kBase + k0 * kStride, kStride, n, d, staging);
+            scores(qv, 1, d, staging, 0, d, n, s, k0, 0);
+        }
+    }
+
+    @Override
+    public void decodeAccumulate(float[] p, int d, short[] v, int vBase, int vStride, int keys, float alpha, float[] o, float[] staging) {
+        for (int k0 = 0; k0 < keys; k0 += STAGED_KEYS) {
+            int n = Math.min(STAGED_KEYS, keys - k0);
+            widenRows(v, vBase + k0 * vStride, vStride, n, d, staging);
+            accumulate(p, k0, 0, 1, d, staging, 0, d, n, k0 == 0 ? alpha : 1.0f, null, o);
+        }
+    }
+
+    /** Rows {@code [0, n)} of {@code d} halves, {@code stride} apart from {@code from}, as floats {@code d} apart. */
+    private void widenRows(short[] src, int from, int stride, int n, int d, float[] staging) {
+        if (stride == d) {
+            widen(src, from, staging, 0, n * d);
+        } else {
+            for (int kk = 0; kk < n; kk++) {
+                widen(src, from + kk * stride, staging, kk * d, d);
             }
         }
     }
