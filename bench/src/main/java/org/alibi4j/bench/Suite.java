@@ -31,9 +31,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * The attention section quotes the PyTorch peers from {@code bench/pytorch-cpu.properties} (HF BLOOM's eager attention,
  * {@code scripts/pytorch_peer.py --attention --out bench/pytorch-cpu}) and {@code bench/pytorch2-cpu.properties} (PyTorch 2's
- * SDPA, {@code --form sdpa --out bench/pytorch2-cpu}); other files with {@code -Dalibi4j.bench.peer=PATH,PATH}. The forks
- * get {@code -Dalibi4j.bench.jvmArgs="ARG ..."} appended to their JVM arguments (e.g. {@code -XX:MaxVectorSize=32} for a
- * 256-bit run on an AVX-512 machine).
+ * SDPA, {@code --form sdpa --out bench/pytorch2-cpu}); other files with {@code -Dalibi4j.bench.peer=PATH,PATH}. With
+ * {@code -Dalibi4j.bench.jvmArgs="ARG ..."} the forks get those JVM arguments instead of the ones their {@code @Fork}
+ * appends, so name the module and the heap too: {@code "--add-modules jdk.incubator.vector -Xmx6g -XX:MaxVectorSize=32"}
+ * is a 256-bit attention run on an AVX-512 machine.
  */
 public final class Suite {
 
