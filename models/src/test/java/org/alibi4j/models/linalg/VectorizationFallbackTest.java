@@ -40,6 +40,17 @@ class VectorizationFallbackTest {
         }
     }
 
+    /** Everything this JVM runs, as a class path: its class path, its module path and this class's own location (patched in on the module path). */
+    private static String classPath() {
+        try {
+            return String.join(java.io.File.pathSeparator, System.getProperty("java.class.path"), System.getProperty("jdk.module.path", ""),
+                    Path.of(VectorizationFallbackTest.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString(),
+                    Path.of(MatMul.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void thisJvmHasTheModuleAndUsesTheVectorKernels() {
         assertTrue(Vectorization.fallbackReason().isEmpty(), () -> Vectorization.fallbackReason().orElseThrow());
@@ -51,7 +62,7 @@ class VectorizationFallbackTest {
     @Test
     void withoutTheModuleMatMulRunsPlainJavaAndSaysHowToEnableIt() throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), VectorizationFallbackTest.class.getName())
+        Process process = new ProcessBuilder(java, "-cp", classPath(), VectorizationFallbackTest.class.getName())
                 .redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, process.waitFor(), output);
