@@ -4,13 +4,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.RunResult;
@@ -23,27 +25,104 @@ final class ModelReport {
     static final String HEADING = "## Model decode and prefill";
     private static final int PREFILL_TOKENS = 512;
 
-    private final Collection<RunResult> results;
-    private final Map<String, String> kernels;
+    private final List<Measured> results;
+    private final RunInfo run;
     private final PeerResults peer;
 
-    ModelReport(Collection<RunResult> results, Map<String, String> kernels, PeerResults peer) {
+    ModelReport(List<Measured> results, RunInfo run, PeerResults peer) {
         this.results = results;
-        this.kernels = kernels;
+        this.run = run;
         this.peer = peer;
+    }
+
+    /**
+     * One benchmark's result: its method, parameters, mean, JMH's 99.9% error and every measured iteration, in ms;
+     * from a run ({@link #of(RunResult)}) or from the JSON file JMH wrote ({@link #readJson}).
+     */
+    record Measured(String method, Map<String, String> params, double ms, double error, double[] iterations) {
+        static Measured of(RunResult r) {
+            List<Double> iterations = new ArrayList<>();
+            for (BenchmarkResult b : r.getBenchmarkResults()) {
+                for (IterationResult i : b.getIterationResults()) {
+                    iterations.add(i.getPrimaryResult().getScore());
+                }
+            }
+            Map<String, String> params = new java.util.TreeMap<>();
+            r.getParams().getParamsKeys().forEach(k -> params.put(k, r.getParams().getParam(k)));
+            String benchmark = r.getParams().getBenchmark();
+            return new Measured(benchmark.substring(benchmark.lastIndexOf('.') + 1), params, r.getPrimaryResult().getScore(),
+                    r.getPrimaryResult().getScoreError(), iterations.stream().mapToDouble(Double::doubleValue).toArray());
+        }
+
+        /** The results in a JMH JSON result file (each must be in ms/op, as ModelBenchmark's are). */
+        static List<Measured> readJson(Path file) throws IOException {
+            List<Measured> all = new ArrayList<>();
+            for (JsonElement e : JsonParser.parseString(Files.readString(file)).getAsJsonArray()) {
+                JsonObject o = e.getAsJsonObject();
+                JsonObject metric = o.getAsJsonObject("primaryMetric");
+                if (!metric.get("scoreUnit").getAsString().equals("ms/op")) {
+                    throw new IllegalArgumentException(file + ": " + o.get("benchmark") + " is in " + metric.get("scoreUnit") + ", not ms/op");
+                }
+                Map<String, String> params = new java.util.TreeMap<>();
+                o.getAsJsonObject("params").entrySet().forEach(p -> params.put(p.getKey(), p.getValue().getAsString()));
+                List<Double> iterations = new ArrayList<>();
+                metric.getAsJsonArray("rawData").forEach(fork -> fork.getAsJsonArray().forEach(v -> iterations.add(v.getAsDouble())));
+                JsonElement error = metric.get("scoreError");
+                String benchmark = o.get("benchmark").getAsString();
+                all.add(new Measured(benchmark.substring(benchmark.lastIndexOf('.') + 1), params, metric.get("score").getAsDouble(),
+                        error.isJsonPrimitive() && error.getAsJsonPrimitive().isNumber() ? error.getAsDouble() : Double.NaN,
+                        iterations.stream().mapToDouble(Double::doubleValue).toArray()));
+            }
+            return all;
+        }
+
+        String param(String name) {
+            return params.get(name);
+        }
+    }
+
+    /** What the report says about the run besides its numbers. */
+    record RunInfo(String command, String started, String loadBefore, String loadAfter, String threads, List<String> kernels) {
+        private static final String KERNELS = "kernels.";
+
+        void write(Path file) throws IOException {
+            java.util.Properties p = new java.util.Properties();
+            p.setProperty("command", command);
+            p.setProperty("started", started);
+            p.setProperty("loadBefore", loadBefore);
+            p.setProperty("loadAfter", loadAfter);
+            p.setProperty("threads", threads);
+            for (int i = 0; i < kernels.size(); i++) {
+                p.setProperty(KERNELS + i, kernels.get(i));
+            }
+            try (var out = Files.newBufferedWriter(file)) {
+                p.store(out, "ModelSuite's run, for ModelSuite report");
+            }
+        }
+
+        static RunInfo read(Path file) throws IOException {
+            java.util.Properties p = new java.util.Properties();
+            try (var in = Files.newBufferedReader(file)) {
+                p.load(in);
+            }
+            List<String> kernels = new ArrayList<>();
+            for (int i = 0; p.containsKey(KERNELS + i); i++) {
+                kernels.add(p.getProperty(KERNELS + i));
+            }
+            return new RunInfo(p.getProperty("command", "?"), p.getProperty("started", "?"), p.getProperty("loadBefore", "?"),
+                    p.getProperty("loadAfter", "?"), p.getProperty("threads", "?"), kernels);
+        }
     }
 
     /** One measured figure: its mean, JMH's 99.9% error, and the fastest and slowest iteration, all in ms. */
     private record Figure(double ms, double error, double min, double max) {
-        static Figure of(RunResult r) {
+        static Figure of(Measured m) {
             double min = Double.MAX_VALUE, max = 0;
-            for (BenchmarkResult b : r.getBenchmarkResults()) {
-                for (IterationResult i : b.getIterationResults()) {
-                    min = Math.min(min, i.getPrimaryResult().getScore());
-                    max = Math.max(max, i.getPrimaryResult().getScore());
-                }
+            for (double v : m.iterations()) {
+                min = Math.min(min, v);
+                max = Math.max(max, v);
             }
-            return new Figure(r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError(), min, max);
+            return new Figure(m.ms(), m.error(), min, max);
         }
 
         String time() {
@@ -58,33 +137,35 @@ final class ModelReport {
 
     private Optional<Figure> find(String method, String model, String weights, String kv, String context) {
         return results.stream()
-                .filter(r -> r.getParams().getBenchmark().endsWith("." + method))
-                .filter(r -> r.getParams().getParam("model").equals(model) && r.getParams().getParam("weights").equals(weights))
-                .filter(r -> kv == null || r.getParams().getParam("kv").equals(kv))
-                .filter(r -> context == null || r.getParams().getParam("context").equals(context))
+                .filter(r -> r.method().equals(method))
+                .filter(r -> r.param("model").equals(model) && r.param("weights").equals(weights))
+                .filter(r -> kv == null || r.param("kv").equals(kv))
+                .filter(r -> context == null || r.param("context").equals(context))
                 .findFirst().map(Figure::of);
     }
 
     private TreeSet<String> values(String method, String param) {
         TreeSet<String> v = new TreeSet<>();
-        results.stream().filter(r -> r.getParams().getBenchmark().endsWith("." + method)).forEach(r -> v.add(r.getParams().getParam(param)));
+        results.stream().filter(r -> r.method().equals(method)).forEach(r -> v.add(r.param(param)));
         return v;
     }
 
-    String section(String command, String started, String loadBefore, String loadAfter, String threads) {
+    String section() {
         StringBuilder md = new StringBuilder(HEADING).append("\n\n");
-        md.append("Written by `").append(command).append("` (JMH ").append(jmhVersion()).append("), started ").append(started).append(".\n\n");
+        md.append("Written by `").append(run.command()).append("` (JMH ").append(jmhVersion()).append("), started ").append(run.started())
+                .append("; the JMH results are in `model-decode.json` and `model-prefill.json` beside this file.\n\n");
         md.append("| | |\n|---|---|\n");
         md.append("| CPU | ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors()).append(" processors, ")
                 .append(memory()).append(" |\n");
         md.append("| JDK | ").append(System.getProperty("java.vm.name")).append(" ").append(System.getProperty("java.vm.version")).append(" |\n");
-        new TreeSet<>(kernels.values()).forEach(k -> md.append("| model | ").append(k).append(" |\n"));
-        md.append("| threads | ").append(threads).append(" (matrices and attention) |\n");
-        md.append("| load average | ").append(loadBefore).append(" before, ").append(loadAfter).append(" after |\n\n");
+        run.kernels().forEach(k -> md.append("| model | ").append(k).append(" |\n"));
+        md.append("| threads | ").append(run.threads()).append(" (matrices and attention) |\n");
+        md.append("| load average | ").append(run.loadBefore()).append(" before, ").append(run.loadAfter()).append(" after |\n\n");
         md.append("""
                 Random-weight checkpoints written by the benchmark (every tensor in the weights' type, as `save_pretrained` \
-                writes them), loaded with `AlibiModel.load`. `spread` is the slowest measured iteration over the fastest: \
-                the machine is shared, so trust the ratios, each against a baseline of the same run, over the times.
+                writes them), loaded with `AlibiModel.load`. `spread` is the slowest measured iteration over the fastest. \
+                Each ratio is given twice: of the means, and of the fastest iterations (the least disturbed moments \
+                of each: the machine is shared, and its load moves between a figure's fork and its baseline's).
 
                 """);
         decode(md);
@@ -108,8 +189,8 @@ final class ModelReport {
                 `context + 1` positions of every layer at the cache's precision. `vs baseline` is the baseline's time \
                 over the step's (target: at least 0.8).
 
-                | model | weights | KV | context | decode | spread | baseline | spread | bytes read | GB/s | vs baseline |
-                |---|---|---|---|---|---|---|---|---|---|---|
+                | model | weights | KV | context | decode | spread | baseline | spread | bytes read | GB/s | vs baseline | fastest vs fastest |
+                |---|---|---|---|---|---|---|---|---|---|---|---|
                 """);
         for (String model : values("decode", "model")) {
             for (String weights : values("decode", "weights")) {
@@ -123,9 +204,10 @@ final class ModelReport {
                         ModelShape shape = ModelShape.of(model);
                         long bytes = 2 * shape.parameters() + shape.kvBytes(Integer.parseInt(context), kv.equals("F32") ? 4 : 2);
                         Figure s = step.get();
-                        md.append(fmt("| %s | %s | %s | %s | %s | %s | %s | %s | %.2f GB | %.1f | %s |%n", model, weights, kv, context, s.time(),
-                                s.spread(), base.map(Figure::time).orElse("-"), base.map(Figure::spread).orElse("-"), bytes / 1e9,
-                                bytes / s.ms() / 1e6, base.map(b -> fmt("**%.2f**", b.ms() / s.ms())).orElse("-")));
+                        md.append(fmt("| %s | %s | %s | %s | %s | %s | %s | %s | %.2f GB | %.1f | %s | %s |%n", model, weights, kv, context,
+                                s.time(), s.spread(), base.map(Figure::time).orElse("-"), base.map(Figure::spread).orElse("-"), bytes / 1e9,
+                                bytes / s.ms() / 1e6, base.map(b -> fmt("**%.2f**", b.ms() / s.ms())).orElse("-"),
+                                base.map(b -> fmt("%.2f", b.min() / s.min())).orElse("-")));
                     }
                 }
             }
@@ -147,8 +229,8 @@ final class ModelReport {
                 norms, activations and softmax uncounted. `vs peak` is the prefill's FLOP rate over the peak's (target: \
                 at least 0.6).
 
-                | model | weights | tokens | prefill | spread | GFLOP | GFLOP/s | FMA peak | spread | peak GFLOP/s | vs peak |
-                |---|---|---|---|---|---|---|---|---|---|---|
+                | model | weights | tokens | prefill | spread | GFLOP | GFLOP/s | FMA peak | spread | peak GFLOP/s | vs peak | fastest vs fastest |
+                |---|---|---|---|---|---|---|---|---|---|---|---|
                 """);
         for (String model : values("prefill", "model")) {
             for (String weights : values("prefill", "weights")) {
@@ -160,13 +242,14 @@ final class ModelReport {
                     }
                     double flops = ModelShape.of(model).prefillFlops(Integer.parseInt(context));
                     Figure p = run.get();
-                    int threads = Integer.parseInt(results.iterator().next().getParams().getParam("threads"));
+                    int threads = Integer.parseInt(results.getFirst().param("threads"));
                     // the constant, not FmaPeak.flopsPerCall: that would load the class, which needs the Vector API module
                     Optional<Double> peakRate = peak.map(f -> (double) FmaPeak.FLOPS_PER_THREAD * threads / f.ms() / 1e6);
                     double rate = flops / p.ms() / 1e6;
-                    md.append(fmt("| %s | %s | %s | %s | %s | %.0f | %.1f | %s | %s | %s | %s |%n", model, weights, context, p.time(), p.spread(),
+                    md.append(fmt("| %s | %s | %s | %s | %s | %.0f | %.1f | %s | %s | %s | %s | %s |%n", model, weights, context, p.time(), p.spread(),
                             flops / 1e9, rate, peak.map(Figure::time).orElse("-"), peak.map(Figure::spread).orElse("-"),
-                            peakRate.map(r -> fmt("%.1f", r)).orElse("-"), peakRate.map(r -> fmt("**%.2f**", rate / r)).orElse("-")));
+                            peakRate.map(r -> fmt("%.1f", r)).orElse("-"), peakRate.map(r -> fmt("**%.2f**", rate / r)).orElse("-"),
+                            peak.map(f -> fmt("%.2f", flops / p.min() / ((double) FmaPeak.FLOPS_PER_THREAD * threads / f.min()))).orElse("-")));
                 }
             }
         }
@@ -178,54 +261,70 @@ final class ModelReport {
                 ### Against PyTorch
 
                 transformers %s (eager attention, the only one BLOOM and MPT have) on PyTorch %s, %d threads, the same \
-                shapes with random weights in float32 and in bfloat16, measured by `scripts/pytorch_models_peer.py` \
-                (CPU: %s; load average %s): prefill of %d tokens; decode as greedy steps after a prefill of the context \
-                (the median step). Below, each of ours against PyTorch's faster dtype; `x PyTorch` is our speed over \
-                its (targets: 2 on decode, 1 on prefill). Ours: the tables above, KV in float32.
+                shapes with random weights in float32 and in bfloat16 (weights and compute), measured by \
+                `scripts/pytorch_models_peer.py` (CPU: %s; load average %s): prefill of %d tokens (tokens/s); decode \
+                as greedy steps after a prefill of the context (the median step). Ours: the tables above, KV in \
+                float32. `x float32` and `x bfloat16` are our speed over PyTorch's in that dtype, for our F16 and BF16 \
+                weights (targets: 2 on decode, 1 on prefill).
 
-                | model | what | PyTorch float32 | PyTorch bfloat16 | ours, F16 weights | ours, BF16 weights | x PyTorch (F16, BF16) |
-                |---|---|---|---|---|---|---|
+                | model | what | PyTorch float32 | PyTorch bfloat16 | ours, F16 weights | ours, BF16 weights | x float32 (F16, BF16) | x bfloat16 (F16, BF16) |
+                |---|---|---|---|---|---|---|---|
                 """, peer.transformers(), peer.torch(), peer.threads(), peer.cpu(), String.join(", ", peer.loads()), PREFILL_TOKENS));
         for (String model : List.of("bloom-560m", "mpt-1b")) {
-            Optional<PeerResults.Prefill> best = peer.bestPrefill(model, PREFILL_TOKENS);
-            if (best.isPresent()) {
-                List<String> ours = new ArrayList<>();
-                List<String> ratios = new ArrayList<>();
-                for (String weights : List.of("F16", "BF16")) {
-                    Optional<Figure> f = find("prefill", model, weights, null, String.valueOf(PREFILL_TOKENS));
-                    ours.add(f.map(x -> fmt("%.1f tok/s", PREFILL_TOKENS / (x.ms() / 1e3))).orElse("-"));
-                    ratios.add(f.map(x -> fmt("%.2f", PREFILL_TOKENS / (x.ms() / 1e3) / best.get().tokensPerSecond())).orElse("-"));
-                }
-                md.append(fmt("| %s | prefill %d | %s | %s | %s | %s | %s |%n", model, PREFILL_TOKENS, peerPrefill(model, "float32"),
-                        peerPrefill(model, "bfloat16"), ours.get(0), ours.get(1), String.join(", ", ratios)));
+            String tokens = String.valueOf(PREFILL_TOKENS);
+            Optional<Figure> f16 = find("prefill", model, "F16", null, tokens);
+            Optional<Figure> bf16 = find("prefill", model, "BF16", null, tokens);
+            Optional<Double> torch32 = peerPrefill(model, "float32");
+            Optional<Double> torch16 = peerPrefill(model, "bfloat16");
+            if (torch32.isPresent() || torch16.isPresent()) {
+                md.append(fmt("| %s | prefill %d | %s | %s | %s | %s | %s | %s |%n", model, PREFILL_TOKENS, torch32.map(r -> fmt("%.1f tok/s", r)).orElse("-"),
+                        torch16.map(r -> fmt("%.1f tok/s", r)).orElse("-"), f16.map(ModelReport::tokensPerSecond).orElse("-"),
+                        bf16.map(ModelReport::tokensPerSecond).orElse("-"), prefillRatios(f16, bf16, torch32), prefillRatios(f16, bf16, torch16)));
             }
             for (int context : new int[] {512, 4096}) {
-                Optional<PeerResults.Decode> bestDecode = peer.bestDecode(model, context);
-                if (bestDecode.isEmpty()) {
+                Optional<Figure> d16 = find("decode", model, "F16", "F32", String.valueOf(context));
+                Optional<Figure> dbf16 = find("decode", model, "BF16", "F32", String.valueOf(context));
+                Optional<Double> t32 = peerDecode(model, "float32", context);
+                Optional<Double> t16 = peerDecode(model, "bfloat16", context);
+                if (t32.isEmpty() && t16.isEmpty()) {
                     continue;
                 }
-                List<String> ours = new ArrayList<>();
-                List<String> ratios = new ArrayList<>();
-                for (String weights : List.of("F16", "BF16")) {
-                    Optional<Figure> f = find("decode", model, weights, "F32", String.valueOf(context));
-                    ours.add(f.map(x -> fmt("%.1f ms", x.ms())).orElse("-"));
-                    ratios.add(f.map(x -> fmt("%.2f", bestDecode.get().msPerTokenMedian() / x.ms())).orElse("-"));
-                }
-                md.append(fmt("| %s | decode at %d | %s | %s | %s | %s | %s |%n", model, context, peerDecode(model, "float32", context),
-                        peerDecode(model, "bfloat16", context), ours.get(0), ours.get(1), String.join(", ", ratios)));
+                md.append(fmt("| %s | decode at %d | %s | %s | %s | %s | %s | %s |%n", model, context, t32.map(ms -> fmt("%.1f ms", ms)).orElse("-"),
+                        t16.map(ms -> fmt("%.1f ms", ms)).orElse("-"), d16.map(x -> fmt("%.1f ms", x.ms())).orElse("-"),
+                        dbf16.map(x -> fmt("%.1f ms", x.ms())).orElse("-"), decodeRatios(d16, dbf16, t32), decodeRatios(d16, dbf16, t16)));
             }
         }
         md.append('\n');
     }
 
-    private String peerPrefill(String model, String dtype) {
-        return peer.prefills().stream().filter(p -> p.model().equals(model) && p.dtype().equals(dtype) && p.tokens() == PREFILL_TOKENS)
-                .findFirst().map(p -> fmt("%.1f tok/s", p.tokensPerSecond())).orElse("-");
+    private static String tokensPerSecond(Figure prefill) {
+        return fmt("%.1f tok/s", PREFILL_TOKENS / (prefill.ms() / 1e3));
     }
 
-    private String peerDecode(String model, String dtype, int context) {
+    private static String prefillRatios(Optional<Figure> f16, Optional<Figure> bf16, Optional<Double> peerTokensPerSecond) {
+        if (peerTokensPerSecond.isEmpty()) {
+            return "-";
+        }
+        double peerRate = peerTokensPerSecond.get();
+        return f16.map(x -> fmt("%.2f", PREFILL_TOKENS / (x.ms() / 1e3) / peerRate)).orElse("-") + ", "
+                + bf16.map(x -> fmt("%.2f", PREFILL_TOKENS / (x.ms() / 1e3) / peerRate)).orElse("-");
+    }
+
+    private static String decodeRatios(Optional<Figure> f16, Optional<Figure> bf16, Optional<Double> peerMs) {
+        if (peerMs.isEmpty()) {
+            return "-";
+        }
+        return f16.map(x -> fmt("%.2f", peerMs.get() / x.ms())).orElse("-") + ", " + bf16.map(x -> fmt("%.2f", peerMs.get() / x.ms())).orElse("-");
+    }
+
+    private Optional<Double> peerPrefill(String model, String dtype) {
+        return peer.prefills().stream().filter(p -> p.model().equals(model) && p.dtype().equals(dtype) && p.tokens() == PREFILL_TOKENS)
+                .findFirst().map(PeerResults.Prefill::tokensPerSecond);
+    }
+
+    private Optional<Double> peerDecode(String model, String dtype, int context) {
         return peer.decodes().stream().filter(d -> d.model().equals(model) && d.dtype().equals(dtype) && d.context() == context)
-                .findFirst().map(d -> fmt("%.1f ms", d.msPerTokenMedian())).orElse("-");
+                .findFirst().map(PeerResults.Decode::msPerTokenMedian);
     }
 
     /** Replaces the section {@link #HEADING} of {@code file} (up to the next {@code ## } heading), or appends it; creates the file if need be. */

@@ -6,81 +6,102 @@ import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
-import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
- * Runs {@link ModelBenchmark}'s two pairs (decode and its read baseline; prefill and the FMA peak) and writes
- * their section of a results file, {@value ModelReport#HEADING}, leaving the file's other sections as they are.
+ * Runs {@link ModelBenchmark}'s two pairs (decode and its read baseline; prefill and the FMA peak) and writes, into
+ * a folder, JMH's results ({@code model-decode.json}, {@code model-prefill.json}), what else the report says
+ * ({@code model-run.properties}) and the section {@value ModelReport#HEADING} of its {@code RESULTS.md}, leaving
+ * the file's other sections as they are.
  *
  * <pre>
- * java -cp bench/target/benchmarks.jar org.alibi4j.bench.ModelSuite full bench/models/RESULTS.md [peer.jsonl]
- * java -cp bench/target/benchmarks.jar org.alibi4j.bench.ModelSuite quick /tmp/RESULTS.md   # one pair each, minutes
+ * java -cp bench/target/benchmarks.jar org.alibi4j.bench.ModelSuite full bench/models [peer.jsonl]
+ * java -cp bench/target/benchmarks.jar org.alibi4j.bench.ModelSuite quick /tmp/models      # one pair each, minutes
+ * java -cp bench/target/benchmarks.jar org.alibi4j.bench.ModelSuite report bench/models [peer.jsonl]  # the section again
  * </pre>
  *
  * {@code full} is the issue's grid: bloom-560m and mpt-1b, F16 and BF16 weights, decode with f32 and f16 caches at
- * contexts 512 and 4096, prefill of 512 tokens; {@code decode} and {@code prefill} run one of the two halves of it
- * (their sections then hold that half only). The optional JSON-lines file is what
- * {@code scripts/pytorch_models_peer.py} printed: its figures go beside ours.
+ * contexts 512 and 4096, prefill of 512 tokens; {@code decode} and {@code prefill} run one half of it. {@code report}
+ * runs nothing: it writes the section again from the folder's files. The optional JSON-lines file is what
+ * {@code scripts/pytorch_models_peer.py} printed (several runs may be concatenated): its figures go beside ours.
  */
 public final class ModelSuite {
     private static final String THREADS = "2";
+    private static final List<String> MODES = List.of("full", "decode", "prefill", "quick", "report");
 
     private ModelSuite() {
     }
 
     public static void main(String[] args) throws RunnerException, IOException {
-        if (args.length < 2 || args.length > 3) {
-            System.err.println("usage: ModelSuite full|decode|prefill|quick RESULTS.md [pytorch_models_peer.jsonl]");
+        if (args.length < 2 || args.length > 3 || !MODES.contains(args[0])) {
+            System.err.println("usage: ModelSuite full|decode|prefill|quick|report OUTPUT_DIR [pytorch_models_peer.jsonl]");
             System.exit(2);
         }
         String mode = args[0];
-        if (!List.of("full", "decode", "prefill", "quick").contains(mode)) {
-            System.err.println("ModelSuite: mode must be full, decode, prefill or quick (was '" + mode + "')");
-            System.exit(2);
-        }
-        Path out = Path.of(args[1]);
+        Path dir = Path.of(args[1]);
         Path peer = args.length == 3 ? Path.of(args[2]) : null;
         if (peer != null && !Files.isReadable(peer)) {
             System.err.println("ModelSuite: cannot read the peer's results " + peer);
             System.exit(2);
         }
+        Path decodeJson = dir.resolve("model-decode.json");
+        Path prefillJson = dir.resolve("model-prefill.json");
+        Path runFile = dir.resolve("model-run.properties");
+        if (!mode.equals("report")) {
+            Files.createDirectories(dir);
+            run(mode, decodeJson, prefillJson, runFile, String.join(" ", args));
+        }
+        if (!Files.exists(runFile)) {
+            System.err.println("ModelSuite: " + runFile + " is missing: run the benchmarks first");
+            System.exit(2);
+        }
+        List<ModelReport.Measured> results = new ArrayList<>();
+        for (Path json : List.of(decodeJson, prefillJson)) {
+            if (Files.exists(json)) {
+                results.addAll(ModelReport.Measured.readJson(json));
+            }
+        }
+        ModelReport report = new ModelReport(results, ModelReport.RunInfo.read(runFile), peer == null ? null : PeerResults.read(peer));
+        ModelReport.writeSection(dir.resolve("RESULTS.md"), report.section());
+        System.out.println("wrote the section '" + ModelReport.HEADING + "' of " + dir.resolve("RESULTS.md"));
+    }
+
+    private static void run(String mode, Path decodeJson, Path prefillJson, Path runFile, String arguments) throws RunnerException, IOException {
         String started = ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME);
         String loadBefore = ModelReport.loadAverage();
         boolean quick = mode.equals("quick");
         String[] models = quick ? new String[] {"bloom-560m"} : new String[] {"bloom-560m", "mpt-1b"};
         String[] weights = quick ? new String[] {"F16"} : new String[] {"F16", "BF16"};
-        List<RunResult> results = new ArrayList<>();
         if (!mode.equals("prefill")) {
-            results.addAll(run("decode|decodeReadBaseline", Map.of("model", models, "weights", weights,
+            run("decode|decodeReadBaseline", decodeJson, Map.of("model", models, "weights", weights,
                     "kv", quick ? new String[] {"F32"} : new String[] {"F32", "F16"},
-                    "context", quick ? new String[] {"512"} : new String[] {"512", "4096"}), quick));
+                    "context", quick ? new String[] {"512"} : new String[] {"512", "4096"}), quick);
         }
         if (!mode.equals("decode")) {
-            results.addAll(run("prefill|fmaPeakBaseline", Map.of("model", models, "weights", weights, "kv", new String[] {"F32"},
-                    "context", new String[] {"512"}), quick));
+            run("prefill|fmaPeakBaseline", prefillJson, Map.of("model", models, "weights", weights,
+                    "kv", new String[] {"F32"}, "context", new String[] {"512"}), quick);
         }
-        String command = "java -cp bench/target/benchmarks.jar org.alibi4j.bench.ModelSuite " + String.join(" ", args);
-        ModelReport report = new ModelReport(results, KernelLog.readAndClear(), peer == null ? null : PeerResults.read(peer));
-        String section = report.section(command, started, loadBefore, ModelReport.loadAverage(), THREADS);
-        ModelReport.writeSection(out, section);
-        System.out.println("wrote the section '" + ModelReport.HEADING + "' of " + out);
+        // what each fork's model ran on (AlibiModel.describe), one line per distinct description
+        List<String> kernels = new ArrayList<>(new TreeSet<>(KernelLog.readAndClear().values()));
+        new ModelReport.RunInfo("java -cp bench/target/benchmarks.jar org.alibi4j.bench.ModelSuite " + arguments, started, loadBefore,
+                ModelReport.loadAverage(), THREADS, kernels).write(runFile);
     }
 
-    private static Collection<RunResult> run(String methods, Map<String, String[]> params, boolean quick) throws RunnerException {
+    private static void run(String methods, Path json, Map<String, String[]> params, boolean quick) throws RunnerException {
         ChainedOptionsBuilder options = new OptionsBuilder().include("\\.ModelBenchmark\\.(" + methods + ")$").forks(1)
-                .param("threads", THREADS);
+                .param("threads", THREADS).result(json.toString()).resultFormat(ResultFormatType.JSON);
         if (quick) {
             options.warmupIterations(1).measurementIterations(2);
         }
         params.forEach(options::param);
-        return new Runner(options.build()).run();
+        new Runner(options.build()).run();
     }
 }

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -55,7 +54,11 @@ record PeerResults(String torch, String transformers, String cpu, int threads, L
                     cpu = o.get("cpu").getAsString();
                     threads = o.get("torch_threads").getAsInt();
                 }
-                case "load" -> loads.add(o.get("when").getAsString() + " " + o.get("loadavg"));
+                case "load" -> {
+                    var a = o.getAsJsonArray("loadavg");
+                    loads.add(String.format(java.util.Locale.ROOT, "%.2f %.2f %.2f at its %s", a.get(0).getAsDouble(), a.get(1).getAsDouble(),
+                            a.get(2).getAsDouble(), o.get("when").getAsString()));
+                }
                 case "prefill" -> prefills.add(new Prefill(ours(o), o.get("dtype").getAsString(), o.get("tokens").getAsInt(),
                         o.get("tokens_per_s").getAsDouble()));
                 case "decode" -> decodes.add(new Decode(ours(o), o.get("dtype").getAsString(), o.get("context").getAsInt(),
@@ -72,17 +75,5 @@ record PeerResults(String torch, String transformers, String cpu, int threads, L
             case "mpt" -> "mpt-1b";
             default -> o.get("model").getAsString();
         };
-    }
-
-    /** The fastest prefill of {@code model} over the dtypes measured. */
-    Optional<Prefill> bestPrefill(String model, int tokens) {
-        return prefills.stream().filter(p -> p.model().equals(model) && p.tokens() == tokens)
-                .max(java.util.Comparator.comparingDouble(Prefill::tokensPerSecond));
-    }
-
-    /** The fastest decode of {@code model} at {@code context} over the dtypes measured. */
-    Optional<Decode> bestDecode(String model, int context) {
-        return decodes.stream().filter(d -> d.model().equals(model) && d.context() == context)
-                .min(java.util.Comparator.comparingDouble(Decode::msPerTokenMedian));
     }
 }
