@@ -45,6 +45,15 @@ public class DecodeBenchmark {
     @Param({"2"})
     int threads;
 
+    /**
+     * {@code ALIBI}: the shape's heads' own slopes ({@link AlibiSlopes#forHeads}), under which the steep heads'
+     * far keys get weights that flush to zero and their value rows are not read. {@code FLAT}: every head
+     * at 2^-16, so that no weight flushes and the step reads every K and V row: the kernels' streaming
+     * speed, against the same baseline.
+     */
+    @Param({"ALIBI"})
+    String slopes;
+
     private float[] out;
     private float[][] readBaseline;
     private HeadTensor qView;
@@ -79,13 +88,17 @@ public class DecodeBenchmark {
             vView = HeadTensor.of(v, s.kvHeads(), s.j(), s.d());
             readBaseline = new float[][] {k, v};
         }
-        AlibiSlopes slopes = AlibiSlopes.forHeads(s.heads());
+        AlibiSlopes slopes = switch (this.slopes) {
+            case "ALIBI" -> AlibiSlopes.forHeads(s.heads());
+            case "FLAT" -> AlibiSlopes.of(flat(s.heads()));
+            default -> throw new IllegalArgumentException("slopes must be ALIBI or FLAT (was '" + this.slopes + "')");
+        };
         vectorBackend = new CpuAttentionBackend(threads);
         plainBackend = CpuAttentionBackend.plainJava(threads);
         fused = AlibiAttention.builder(s.heads()).slopes(slopes).kvHeads(s.kvHeads()).headDim(s.d()).causal().backend(vectorBackend).build();
         plain = AlibiAttention.builder(s.heads()).slopes(slopes).kvHeads(s.kvHeads()).headDim(s.d()).causal().backend(plainBackend).build();
         bandwidth = new ReadBandwidth(threads);
-        String what = "DecodeBenchmark shape=" + shape + " kv=" + kv + " threads=" + threads;
+        String what = "DecodeBenchmark shape=" + shape + " kv=" + kv + " slopes=" + this.slopes + " threads=" + threads;
         KernelLog.record(what + " fused", vectorBackend.kernels());
         KernelLog.record(what + " plainJava", plainBackend.kernels());
         warmUp(params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1), s);
@@ -122,6 +135,12 @@ public class DecodeBenchmark {
         for (int n = 0; n < 2000 && System.nanoTime() < end; n++) {
             call.run();
         }
+    }
+
+    private static float[] flat(int heads) {
+        float[] slopes = new float[heads];
+        java.util.Arrays.fill(slopes, 0x1p-16f);
+        return slopes;
     }
 
     @TearDown(Level.Trial)

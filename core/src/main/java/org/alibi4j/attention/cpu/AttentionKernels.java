@@ -13,8 +13,8 @@ package org.alibi4j.attention.cpu;
  * read in place where the tensor already has that stride; head dims wider than the stride come in
  * column chunks {@code [c0, c0 + width)}.
  *
- * <p>Decode tiles hold one query per head: {@code qv[hh * d + c]}, scores {@code s[hh * bk + kk]},
- * accumulators {@code o[hh * d + c]}.
+ * <p>Decode holds one query per head, {@code qv[hh * d + c]}, and accumulators {@code o[hh * d + c]};
+ * a step's scores are rows of a buffer, one per query head ({@code s[sBase + hh * sStride + kk]}).
  */
 interface AttentionKernels {
 
@@ -61,28 +61,40 @@ interface AttentionKernels {
      */
     void accumulate(float[] p, int bq, int c0, int width, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] ot);
 
-    /** {@code s[hh * bk + kk] = sum_c qv[hh * d + c] * k[kBase + kk * kStride + c]} for {@code hh < heads, kk < keys}. */
-    void decodeScores(float[] qv, int heads, int d, float[] k, int kBase, int kStride, int keys, float[] s, int bk);
+    /**
+     * {@code s[sBase + hh * sStride + kk] = sum_c qv[hh * d + c] * k[kBase + kk * kStride + c]} for
+     * {@code hh < heads, kk < keys}: a decode step's raw scores of {@code heads} query heads that share the
+     * key rows.
+     */
+    void decodeScores(float[] qv, int heads, int d, float[] k, int kBase, int kStride, int keys, float[] s, int sBase, int sStride);
 
     /**
-     * The decode counterpart of {@link #softmax} for head {@code hh}'s row {@code s[hh * bk ..]}: all keys
-     * are visible; updates {@code m[hh]}, {@code l[hh]} and sets {@code alpha[hh]}.
+     * {@link #decodeScores} of one query head ({@code s[sBase + kk]}) over keys held as halves, widened as
+     * {@code Float.float16ToFloat} does; {@code staging} holds at least {@link #keyTile()} rows of {@code d} floats.
      */
-    void decodeSoftmax(float[] s, int bk, int hh, int keys, float scale, float slope, float firstKey, float position,
-                       float[] m, float[] l, float[] alpha);
+    void decodeScores(float[] qv, int d, short[] k, int kBase, int kStride, int keys, float[] s, int sBase, float[] staging);
+
+    /**
+     * Turns raw scores into logits in place, {@code s[at + kk] = s[at + kk] * scale + (0 - slope * |firstKey + kk - position|)},
+     * and returns their largest (the bias as {@code forward} computes it while positions are exact floats).
+     */
+    float decodeLogits(float[] s, int at, int keys, float scale, float slope, float firstKey, float position);
+
+    /**
+     * Turns logits into softmax weights in place, {@code s[at + kk] = e^(s[at + kk] - max)} (0 below
+     * {@code e^}{@link ScalarKernels#NEGLIGIBLE}), and returns their sum, added in a fixed order.
+     */
+    float decodeWeights(float[] s, int at, int keys, float max);
+
+    /**
+     * {@code o[hh * d + c] += sum_kk p[pBase + hh * pStride + kk] * v[vBase + kk * vStride + c]} for
+     * {@code hh < heads}: the weighted value rows of {@code heads} query heads that share them.
+     */
+    void decodeAccumulate(float[] p, int pBase, int pStride, int heads, int d, float[] v, int vBase, int vStride, int keys, float[] o);
+
+    /** {@link #decodeAccumulate} of one query head over values held as halves; {@code staging} as above. */
+    void decodeAccumulate(float[] p, int pBase, int d, short[] v, int vBase, int vStride, int keys, float[] o, float[] staging);
 
     /** {@code dst[to + c] = Float.float16ToFloat(src[from + c])} for {@code c < n}, bit for bit. */
     void widen(short[] src, int from, float[] dst, int to, int n);
-
-    /** {@code o[hh * d + c] = o[hh * d + c] * alpha[hh] + sum_kk p[hh * bk + kk] * v[vBase + kk * vStride + c]}. */
-    void decodeAccumulate(float[] p, int bk, int heads, int d, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] o);
-
-    /**
-     * {@link #decodeScores} of one query head ({@code s[kk]}) over keys held as halves, widened as
-     * {@code Float.float16ToFloat} does; {@code staging} holds at least 8 rows of {@code d} floats.
-     */
-    void decodeScores(float[] qv, int d, short[] k, int kBase, int kStride, int keys, float[] s, float[] staging);
-
-    /** {@link #decodeAccumulate} of one query head over values held as halves; {@code staging} as above. */
-    void decodeAccumulate(float[] p, int d, short[] v, int vBase, int vStride, int keys, float alpha, float[] o, float[] staging);
 }

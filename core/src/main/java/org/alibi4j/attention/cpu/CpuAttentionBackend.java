@@ -13,11 +13,13 @@ import org.alibi4j.attention.HeadTensor;
 
 /**
  * Fused ALiBi attention in plain Java, multi-threaded: prefill in parallel over (query head, query
- * tile), decode split over key chunks so that one query uses every core. The inner loops are
+ * tile), decode in two passes split over key chunks ({@link DecodeSplit}) so that one query uses every
+ * core and value rows whose weights are all zero are not read. The inner loops are
  * {@link AttentionKernels}: the Vector API's where the JVM has the module, plain Java otherwise.
  *
  * <p>Memory beyond the inputs and the output is one {@link Scratch} per thread (a few tiles), reused
- * from call to call, plus a decode step's partial results ({@code kvHeads x chunks x group x d} floats).
+ * from call to call: for a decode step also its logits ({@code heads x keys} floats, one float per key and
+ * head where K holds {@code d}); plus a decode step's partial results ({@code kvHeads x chunks x group x d} floats).
  */
 public final class CpuAttentionBackend implements AttentionBackend {
     /** The backend's name, for {@code backend(name)} and {@code alibi4j.attention.backend}. */
@@ -106,15 +108,23 @@ public final class CpuAttentionBackend implements AttentionBackend {
     @Override
     public void decode(AttentionSpec spec, int position, HeadTensor q, HeadTensor k, HeadTensor v, HeadTensor out) {
         checkOpen();
-        DecodeSplit split = new DecodeSplit(spec, position, threads);
-        long work = confined(q, k, v, out) ? 0 : (long) spec.totalHeads() * (position + 1) * spec.headDim();
-        parallel(split.items(), work, (item, s) -> split.run(kernels, q, k, v, item, s));
-        Scratch s = take();
+        long logits = DecodeSplit.logitsLength(spec, position + 1);
+        if (logits > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("position " + position + " is too far for one decode step on the CPU: the "
+                    + spec.totalHeads() + " heads' logits would be " + logits + " floats, more than a Java array holds");
+        }
+        Scratch step = take();
         try {
-            s.row = Scratch.atLeast(s.row, spec.headDim());
-            split.merge(out, s.row);
+            step.logits = Scratch.atLeast(step.logits, (int) logits);
+            DecodeSplit split = new DecodeSplit(spec, position, threads, kernels.keyTile(), step.logits);
+            long work = confined(q, k, v, out) ? 0 : (long) spec.totalHeads() * (position + 1) * spec.headDim();
+            parallel(split.items(), work, (item, s) -> split.score(kernels, q, k, item, s));
+            split.findMax();
+            parallel(split.items(), work, (item, s) -> split.accumulate(kernels, v, item, s));
+            step.row = Scratch.atLeast(step.row, spec.headDim());
+            split.merge(out, step.row);
         } finally {
-            scratch.add(s);
+            scratch.add(step);
         }
     }
 

@@ -111,7 +111,7 @@ final class ScalarKernels implements AttentionKernels {
     }
 
     @Override
-    public void decodeScores(float[] qv, int heads, int d, float[] k, int kBase, int kStride, int keys, float[] s, int bk) {
+    public void decodeScores(float[] qv, int heads, int d, float[] k, int kBase, int kStride, int keys, float[] s, int sBase, int sStride) {
         for (int hh = 0; hh < heads; hh++) {
             for (int kk = 0; kk < keys; kk++) {
                 int key = kBase + kk * kStride;
@@ -119,41 +119,51 @@ final class ScalarKernels implements AttentionKernels {
                 for (int c = 0; c < d; c++) {
                     dot += qv[hh * d + c] * k[key + c];
                 }
-                s[hh * bk + kk] = dot;
+                s[sBase + hh * sStride + kk] = dot;
             }
         }
     }
 
     @Override
-    public void decodeSoftmax(float[] s, int bk, int hh, int keys, float scale, float slope, float firstKey, float position,
-                              float[] m, float[] l, float[] alpha) {
-        int row = hh * bk;
-        float max = m[hh];
+    public void decodeScores(float[] qv, int d, short[] k, int kBase, int kStride, int keys, float[] s, int sBase, float[] staging) {
         for (int kk = 0; kk < keys; kk++) {
-            float score = s[row + kk] * scale + (0.0f - slope * Math.abs(firstKey + kk - position));
-            s[row + kk] = score;
-            max = Math.max(max, score);
+            int key = kBase + kk * kStride;
+            float dot = 0;
+            for (int c = 0; c < d; c++) {
+                dot += qv[c] * Float.float16ToFloat(k[key + c]);
+            }
+            s[sBase + kk] = dot;
         }
+    }
+
+    @Override
+    public float decodeLogits(float[] s, int at, int keys, float scale, float slope, float firstKey, float position) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int kk = 0; kk < keys; kk++) {
+            float logit = s[at + kk] * scale + (0.0f - slope * Math.abs(firstKey + kk - position));
+            s[at + kk] = logit;
+            max = Math.max(max, logit);
+        }
+        return max;
+    }
+
+    @Override
+    public float decodeWeights(float[] s, int at, int keys, float max) {
         float sum = 0;
         for (int kk = 0; kk < keys; kk++) {
-            float p = exp(s[row + kk] - max);
-            s[row + kk] = p;
+            float p = exp(s[at + kk] - max);
+            s[at + kk] = p;
             sum += p;
         }
-        alpha[hh] = exp(m[hh] - max);
-        l[hh] = l[hh] * alpha[hh] + sum;
-        m[hh] = max;
+        return sum;
     }
 
     @Override
-    public void decodeAccumulate(float[] p, int bk, int heads, int d, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] o) {
+    public void decodeAccumulate(float[] p, int pBase, int pStride, int heads, int d, float[] v, int vBase, int vStride, int keys, float[] o) {
         for (int hh = 0; hh < heads; hh++) {
             int acc = hh * d;
-            for (int c = 0; c < d; c++) {
-                o[acc + c] *= alpha[hh];
-            }
             for (int kk = 0; kk < keys; kk++) {
-                float weight = p[hh * bk + kk];
+                float weight = p[pBase + hh * pStride + kk];
                 int row = vBase + kk * vStride;
                 for (int c = 0; c < d; c++) {
                     o[acc + c] += weight * v[row + c];
@@ -163,24 +173,9 @@ final class ScalarKernels implements AttentionKernels {
     }
 
     @Override
-    public void decodeScores(float[] qv, int d, short[] k, int kBase, int kStride, int keys, float[] s, float[] staging) {
+    public void decodeAccumulate(float[] p, int pBase, int d, short[] v, int vBase, int vStride, int keys, float[] o, float[] staging) {
         for (int kk = 0; kk < keys; kk++) {
-            int key = kBase + kk * kStride;
-            float dot = 0;
-            for (int c = 0; c < d; c++) {
-                dot += qv[c] * Float.float16ToFloat(k[key + c]);
-            }
-            s[kk] = dot;
-        }
-    }
-
-    @Override
-    public void decodeAccumulate(float[] p, int d, short[] v, int vBase, int vStride, int keys, float alpha, float[] o, float[] staging) {
-        for (int c = 0; c < d; c++) {
-            o[c] *= alpha;
-        }
-        for (int kk = 0; kk < keys; kk++) {
-            float weight = p[kk];
+            float weight = p[pBase + kk];
             int row = vBase + kk * vStride;
             for (int c = 0; c < d; c++) {
                 o[c] += weight * Float.float16ToFloat(v[row + c]);

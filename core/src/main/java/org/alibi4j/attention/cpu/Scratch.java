@@ -17,6 +17,8 @@ final class Scratch {
     float[] values = new float[0];
     float[] headKeys = new float[0];  // prefill: a whole head's K rows, staged once for all its query tiles
     float[] headValues = new float[0];
+    float[] logits = new float[0];    // decode: the step's logits (then weights), [heads, keys]
+    float touched;                    // decode: where the loads that fetch the next tile ahead leave their sum
 
     static float[] atLeast(float[] array, int length) {
         return array.length >= length ? array : new float[length];

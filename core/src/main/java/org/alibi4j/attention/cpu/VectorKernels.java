@@ -573,165 +573,323 @@ final class VectorKernels implements AttentionKernels {
         a13.intoArray(ot, o0 + bq + 3 * L);
     }
 
+    // ---------------------------------------------------------------- decode
+
+    /*
+     * A decode step's dot products: one query head's row against many key rows, or the rows of a group's
+     * heads against the key rows they share. Each dot product keeps one vector of lane-wise products,
+     * summed over the head elements in order, then its lanes by {@link #sum}, and then (where d is not
+     * whole vectors) the last elements one by one: every kernel below gives the same bits for a key.
+     */
+
     @Override
-    public void decodeScores(float[] qv, int heads, int d, float[] k, int kBase, int kStride, int keys, float[] s, int bk) {
-        scores(qv, heads, d, k, kBase, kStride, keys, s, 0, bk);
+    public void decodeScores(float[] qv, int heads, int d, float[] k, int kBase, int kStride, int keys, float[] s, int sBase, int sStride) {
+        int hh = 0;
+        if (d % L == 0) {
+            for (; hh + 4 <= heads; hh += 4) {
+                fourHeads(qv, hh * d, d, k, kBase, kStride, keys, s, sBase + hh * sStride, sStride);
+            }
+        }
+        for (; hh < heads; hh++) {
+            oneHead(qv, hh * d, d, k, kBase, kStride, keys, s, sBase + hh * sStride);
+        }
     }
 
-    /** {@link #decodeScores}, the scores of key {@code kk} at {@code s[hh * bk + sBase + kk]}. */
-    private static void scores(float[] qv, int heads, int d, float[] k, int kBase, int kStride, int keys, float[] s, int sBase, int bk) {
+    /**
+     * Four heads (query rows {@code d} apart from {@code q0}) by two keys at a time: each key vector loaded
+     * once for four heads and eight independent chains of multiply-adds, where one head at a time loads
+     * every key vector once per head and keeps four chains.
+     */
+    private static void fourHeads(float[] qv, int q0, int d, float[] k, int kBase, int kStride, int keys, float[] s, int at, int sStride) {
+        int q1 = q0 + d, q2 = q1 + d, q3 = q2 + d;
+        int kk = 0;
+        for (; kk + 2 <= keys; kk += 2) {
+            int k0 = kBase + kk * kStride, k1 = k0 + kStride;
+            FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+            for (int c = 0; c < d; c += L) {
+                FloatVector x0 = FloatVector.fromArray(SPECIES, k, k0 + c), x1 = FloatVector.fromArray(SPECIES, k, k1 + c);
+                FloatVector q = FloatVector.fromArray(SPECIES, qv, q0 + c);
+                a00 = x0.fma(q, a00);
+                a01 = x1.fma(q, a01);
+                q = FloatVector.fromArray(SPECIES, qv, q1 + c);
+                a10 = x0.fma(q, a10);
+                a11 = x1.fma(q, a11);
+                q = FloatVector.fromArray(SPECIES, qv, q2 + c);
+                a20 = x0.fma(q, a20);
+                a21 = x1.fma(q, a21);
+                q = FloatVector.fromArray(SPECIES, qv, q3 + c);
+                a30 = x0.fma(q, a30);
+                a31 = x1.fma(q, a31);
+            }
+            s[at + kk] = sum(a00);
+            s[at + kk + 1] = sum(a01);
+            s[at + sStride + kk] = sum(a10);
+            s[at + sStride + kk + 1] = sum(a11);
+            s[at + 2 * sStride + kk] = sum(a20);
+            s[at + 2 * sStride + kk + 1] = sum(a21);
+            s[at + 3 * sStride + kk] = sum(a30);
+            s[at + 3 * sStride + kk + 1] = sum(a31);
+        }
+        if (kk < keys) {
+            int k0 = kBase + kk * kStride;
+            FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+            for (int c = 0; c < d; c += L) {
+                FloatVector x = FloatVector.fromArray(SPECIES, k, k0 + c);
+                a0 = x.fma(FloatVector.fromArray(SPECIES, qv, q0 + c), a0);
+                a1 = x.fma(FloatVector.fromArray(SPECIES, qv, q1 + c), a1);
+                a2 = x.fma(FloatVector.fromArray(SPECIES, qv, q2 + c), a2);
+                a3 = x.fma(FloatVector.fromArray(SPECIES, qv, q3 + c), a3);
+            }
+            s[at + kk] = sum(a0);
+            s[at + sStride + kk] = sum(a1);
+            s[at + 2 * sStride + kk] = sum(a2);
+            s[at + 3 * sStride + kk] = sum(a3);
+        }
+    }
+
+    /** One head (query row at {@code q0}), four keys at a time: four independent chains of multiply-adds. */
+    private static void oneHead(float[] qv, int q0, int d, float[] k, int kBase, int kStride, int keys, float[] s, int at) {
         int full = SPECIES.loopBound(d);
         int kk = 0;
-        // four keys at a time: four independent chains of fmas and four reductions that overlap, where
-        // one key at a time waits on each reduction in turn
         for (; kk + 4 <= keys; kk += 4) {
             int k0 = kBase + kk * kStride, k1 = k0 + kStride, k2 = k1 + kStride, k3 = k2 + kStride;
-            for (int hh = 0; hh < heads; hh++) {
-                int query = hh * d;
-                FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
-                int c = 0;
-                for (; c < full; c += L) {
-                    FloatVector q = FloatVector.fromArray(SPECIES, qv, query + c);
-                    a0 = FloatVector.fromArray(SPECIES, k, k0 + c).fma(q, a0);
-                    a1 = FloatVector.fromArray(SPECIES, k, k1 + c).fma(q, a1);
-                    a2 = FloatVector.fromArray(SPECIES, k, k2 + c).fma(q, a2);
-                    a3 = FloatVector.fromArray(SPECIES, k, k3 + c).fma(q, a3);
-                }
-                float s0 = sum(a0), s1 = sum(a1), s2 = sum(a2), s3 = sum(a3);
-                for (; c < d; c++) {
-                    float q = qv[query + c];
-                    s0 += q * k[k0 + c];
-                    s1 += q * k[k1 + c];
-                    s2 += q * k[k2 + c];
-                    s3 += q * k[k3 + c];
-                }
-                int at = hh * bk + sBase + kk;
-                s[at] = s0;
-                s[at + 1] = s1;
-                s[at + 2] = s2;
-                s[at + 3] = s3;
+            FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+            int c = 0;
+            for (; c < full; c += L) {
+                FloatVector q = FloatVector.fromArray(SPECIES, qv, q0 + c);
+                a0 = FloatVector.fromArray(SPECIES, k, k0 + c).fma(q, a0);
+                a1 = FloatVector.fromArray(SPECIES, k, k1 + c).fma(q, a1);
+                a2 = FloatVector.fromArray(SPECIES, k, k2 + c).fma(q, a2);
+                a3 = FloatVector.fromArray(SPECIES, k, k3 + c).fma(q, a3);
             }
+            float s0 = sum(a0), s1 = sum(a1), s2 = sum(a2), s3 = sum(a3);
+            for (; c < d; c++) {
+                float q = qv[q0 + c];
+                s0 += q * k[k0 + c];
+                s1 += q * k[k1 + c];
+                s2 += q * k[k2 + c];
+                s3 += q * k[k3 + c];
+            }
+            s[at + kk] = s0;
+            s[at + kk + 1] = s1;
+            s[at + kk + 2] = s2;
+            s[at + kk + 3] = s3;
         }
         for (; kk < keys; kk++) {
             int key = kBase + kk * kStride;
-            for (int hh = 0; hh < heads; hh++) {
-                int query = hh * d;
-                FloatVector a = FloatVector.zero(SPECIES);
-                int c = 0;
-                for (; c < full; c += L) {
-                    a = FloatVector.fromArray(SPECIES, k, key + c).fma(FloatVector.fromArray(SPECIES, qv, query + c), a);
-                }
-                float dot = sum(a);
-                for (; c < d; c++) {
-                    dot += qv[query + c] * k[key + c];
-                }
-                s[hh * bk + sBase + kk] = dot;
+            FloatVector a = FloatVector.zero(SPECIES);
+            int c = 0;
+            for (; c < full; c += L) {
+                a = FloatVector.fromArray(SPECIES, k, key + c).fma(FloatVector.fromArray(SPECIES, qv, q0 + c), a);
             }
+            float dot = sum(a);
+            for (; c < d; c++) {
+                dot += qv[q0 + c] * k[key + c];
+            }
+            s[at + kk] = dot;
         }
     }
 
     @Override
-    public void decodeSoftmax(float[] s, int bk, int hh, int keys, float scale, float slope, float firstKey, float position,
-                              float[] m, float[] l, float[] alpha) {
-        int row = hh * bk;
+    public float decodeLogits(float[] s, int at, int keys, float scale, float slope, float firstKey, float position) {
         FloatVector zero = FloatVector.zero(SPECIES);
         FloatVector iota = FloatVector.fromArray(SPECIES, IOTA, 0);
-        float max = m[hh];
-        int kk = 0;
-        int full = SPECIES.loopBound(keys);
         FloatVector maxes = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
-        for (; kk < full; kk += L) {
+        int kk = 0;
+        for (int full = SPECIES.loopBound(keys); kk < full; kk += L) {
             FloatVector key = iota.add(firstKey + kk);
-            FloatVector score = FloatVector.fromArray(SPECIES, s, row + kk).mul(scale)
+            FloatVector logit = FloatVector.fromArray(SPECIES, s, at + kk).mul(scale)
                     .add(zero.sub(key.sub(position).abs().mul(slope)));
-            score.intoArray(s, row + kk);
-            maxes = maxes.max(score);
+            logit.intoArray(s, at + kk);
+            maxes = maxes.max(logit);
         }
-        max = Math.max(max, maxes.reduceLanes(VectorOperators.MAX));
+        float max = maxes.reduceLanes(VectorOperators.MAX);
         for (; kk < keys; kk++) {
-            float score = s[row + kk] * scale + (0.0f - slope * Math.abs(firstKey + kk - position));
-            s[row + kk] = score;
-            max = Math.max(max, score);
+            float logit = s[at + kk] * scale + (0.0f - slope * Math.abs(firstKey + kk - position));
+            s[at + kk] = logit;
+            max = Math.max(max, logit);
         }
-        FloatVector sums = zero;
-        for (kk = 0; kk < full; kk += L) {
-            FloatVector p = exp(FloatVector.fromArray(SPECIES, s, row + kk).sub(max));
-            p.intoArray(s, row + kk);
+        return max;
+    }
+
+    @Override
+    public float decodeWeights(float[] s, int at, int keys, float max) {
+        FloatVector sums = FloatVector.zero(SPECIES);
+        int kk = 0;
+        for (int full = SPECIES.loopBound(keys); kk < full; kk += L) {
+            FloatVector p = exp(FloatVector.fromArray(SPECIES, s, at + kk).sub(max));
+            p.intoArray(s, at + kk);
             sums = sums.add(p);
         }
         float sum = sum(sums);
         for (; kk < keys; kk++) {
-            float p = ScalarKernels.exp(s[row + kk] - max);
-            s[row + kk] = p;
+            float p = ScalarKernels.exp(s[at + kk] - max);
+            s[at + kk] = p;
             sum += p;
         }
-        alpha[hh] = ScalarKernels.exp(m[hh] - max);
-        l[hh] = l[hh] * alpha[hh] + sum;
-        m[hh] = max;
+        return sum;
     }
 
     @Override
-    public void decodeAccumulate(float[] p, int bk, int heads, int d, float[] v, int vBase, int vStride, int keys, float[] alpha, float[] o) {
-        accumulate(p, 0, bk, heads, d, v, vBase, vStride, keys, 0.0f, alpha, o);
+    public void decodeAccumulate(float[] p, int pBase, int pStride, int heads, int d, float[] v, int vBase, int vStride, int keys, float[] o) {
+        int hh = 0;
+        // four heads at a time where the columns come in whole blocks: each value vector loaded once for four heads
+        if (d % (SHARED_COLUMNS * L) == 0) {
+            for (; hh + 4 <= heads; hh += 4) {
+                for (int c = 0; c < d; c += SHARED_COLUMNS * L) {
+                    if (WIDE) {
+                        fourHeadsColumns4(p, pBase + hh * pStride, pStride, v, vBase + c, vStride, keys, o, hh * d + c, d);
+                    } else {
+                        fourHeadsColumns2(p, pBase + hh * pStride, pStride, v, vBase + c, vStride, keys, o, hh * d + c, d);
+                    }
+                }
+            }
+        }
+        for (; hh < heads; hh++) {
+            accumulate(p, pBase + hh * pStride, d, v, vBase, vStride, keys, o, hh * d);
+        }
     }
 
-    /**
-     * {@link #decodeAccumulate} with the weights of key {@code kk} at {@code p[hh * bk + pBase + kk]}, and
-     * the accumulators rescaled by {@code alpha[hh]}, or by {@code scale} where {@code alpha} is null.
-     */
-    private static void accumulate(float[] p, int pBase, int bk, int heads, int d, float[] v, int vBase, int vStride, int keys,
-                                   float scale, float[] alpha, float[] o) {
+    /** Vectors of columns per head in the four-head accumulate: 4 by 4 accumulators in 32 registers, 4 by 2 in 16. */
+    private static final int SHARED_COLUMNS = WIDE ? 4 : 2;
+
+    /** Columns {@code [0, 4L)} (from {@code vBase}, {@code o0}) of four heads, weights {@code pStride} apart. */
+    private static void fourHeadsColumns4(float[] p, int p0, int pStride, float[] v, int vBase, int vStride, int keys, float[] o, int o0, int d) {
+        int p1 = p0 + pStride, p2 = p1 + pStride, p3 = p2 + pStride;
+        int o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
+        FloatVector a00 = FloatVector.fromArray(SPECIES, o, o0), a01 = FloatVector.fromArray(SPECIES, o, o0 + L),
+                a02 = FloatVector.fromArray(SPECIES, o, o0 + 2 * L), a03 = FloatVector.fromArray(SPECIES, o, o0 + 3 * L),
+                a10 = FloatVector.fromArray(SPECIES, o, o1), a11 = FloatVector.fromArray(SPECIES, o, o1 + L),
+                a12 = FloatVector.fromArray(SPECIES, o, o1 + 2 * L), a13 = FloatVector.fromArray(SPECIES, o, o1 + 3 * L),
+                a20 = FloatVector.fromArray(SPECIES, o, o2), a21 = FloatVector.fromArray(SPECIES, o, o2 + L),
+                a22 = FloatVector.fromArray(SPECIES, o, o2 + 2 * L), a23 = FloatVector.fromArray(SPECIES, o, o2 + 3 * L),
+                a30 = FloatVector.fromArray(SPECIES, o, o3), a31 = FloatVector.fromArray(SPECIES, o, o3 + L),
+                a32 = FloatVector.fromArray(SPECIES, o, o3 + 2 * L), a33 = FloatVector.fromArray(SPECIES, o, o3 + 3 * L);
+        for (int kk = 0; kk < keys; kk++) {
+            int row = vBase + kk * vStride;
+            FloatVector v0 = FloatVector.fromArray(SPECIES, v, row), v1 = FloatVector.fromArray(SPECIES, v, row + L),
+                    v2 = FloatVector.fromArray(SPECIES, v, row + 2 * L), v3 = FloatVector.fromArray(SPECIES, v, row + 3 * L);
+            FloatVector w = FloatVector.broadcast(SPECIES, p[p0 + kk]);
+            a00 = v0.fma(w, a00);
+            a01 = v1.fma(w, a01);
+            a02 = v2.fma(w, a02);
+            a03 = v3.fma(w, a03);
+            w = FloatVector.broadcast(SPECIES, p[p1 + kk]);
+            a10 = v0.fma(w, a10);
+            a11 = v1.fma(w, a11);
+            a12 = v2.fma(w, a12);
+            a13 = v3.fma(w, a13);
+            w = FloatVector.broadcast(SPECIES, p[p2 + kk]);
+            a20 = v0.fma(w, a20);
+            a21 = v1.fma(w, a21);
+            a22 = v2.fma(w, a22);
+            a23 = v3.fma(w, a23);
+            w = FloatVector.broadcast(SPECIES, p[p3 + kk]);
+            a30 = v0.fma(w, a30);
+            a31 = v1.fma(w, a31);
+            a32 = v2.fma(w, a32);
+            a33 = v3.fma(w, a33);
+        }
+        a00.intoArray(o, o0);
+        a01.intoArray(o, o0 + L);
+        a02.intoArray(o, o0 + 2 * L);
+        a03.intoArray(o, o0 + 3 * L);
+        a10.intoArray(o, o1);
+        a11.intoArray(o, o1 + L);
+        a12.intoArray(o, o1 + 2 * L);
+        a13.intoArray(o, o1 + 3 * L);
+        a20.intoArray(o, o2);
+        a21.intoArray(o, o2 + L);
+        a22.intoArray(o, o2 + 2 * L);
+        a23.intoArray(o, o2 + 3 * L);
+        a30.intoArray(o, o3);
+        a31.intoArray(o, o3 + L);
+        a32.intoArray(o, o3 + 2 * L);
+        a33.intoArray(o, o3 + 3 * L);
+    }
+
+    /** {@link #fourHeadsColumns4} over columns {@code [0, 2L)}: 4 by 2 accumulators for AVX2's 16 registers. */
+    private static void fourHeadsColumns2(float[] p, int p0, int pStride, float[] v, int vBase, int vStride, int keys, float[] o, int o0, int d) {
+        int p1 = p0 + pStride, p2 = p1 + pStride, p3 = p2 + pStride;
+        int o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
+        FloatVector a00 = FloatVector.fromArray(SPECIES, o, o0), a01 = FloatVector.fromArray(SPECIES, o, o0 + L),
+                a10 = FloatVector.fromArray(SPECIES, o, o1), a11 = FloatVector.fromArray(SPECIES, o, o1 + L),
+                a20 = FloatVector.fromArray(SPECIES, o, o2), a21 = FloatVector.fromArray(SPECIES, o, o2 + L),
+                a30 = FloatVector.fromArray(SPECIES, o, o3), a31 = FloatVector.fromArray(SPECIES, o, o3 + L);
+        for (int kk = 0; kk < keys; kk++) {
+            int row = vBase + kk * vStride;
+            FloatVector v0 = FloatVector.fromArray(SPECIES, v, row), v1 = FloatVector.fromArray(SPECIES, v, row + L);
+            FloatVector w = FloatVector.broadcast(SPECIES, p[p0 + kk]);
+            a00 = v0.fma(w, a00);
+            a01 = v1.fma(w, a01);
+            w = FloatVector.broadcast(SPECIES, p[p1 + kk]);
+            a10 = v0.fma(w, a10);
+            a11 = v1.fma(w, a11);
+            w = FloatVector.broadcast(SPECIES, p[p2 + kk]);
+            a20 = v0.fma(w, a20);
+            a21 = v1.fma(w, a21);
+            w = FloatVector.broadcast(SPECIES, p[p3 + kk]);
+            a30 = v0.fma(w, a30);
+            a31 = v1.fma(w, a31);
+        }
+        a00.intoArray(o, o0);
+        a01.intoArray(o, o0 + L);
+        a10.intoArray(o, o1);
+        a11.intoArray(o, o1 + L);
+        a20.intoArray(o, o2);
+        a21.intoArray(o, o2 + L);
+        a30.intoArray(o, o3);
+        a31.intoArray(o, o3 + L);
+    }
+
+    /** One head: {@code o[acc + c] += sum_kk p[weights + kk] * v[vBase + kk * vStride + c]}, key after key. */
+    private static void accumulate(float[] p, int weights, int d, float[] v, int vBase, int vStride, int keys, float[] o, int acc) {
         int full = SPECIES.loopBound(d);
-        for (int hh = 0; hh < heads; hh++) {
-            int acc = hh * d;
-            int weights = hh * bk + pBase;
-            float a = alpha == null ? scale : alpha[hh];
-            int c = 0;
-            // 8 vectors of accumulators: a whole row of 128 floats on AVX-512, so V is read row after row
-            for (; c + 8 * L <= full; c += 8 * L) {
-                FloatVector a0 = FloatVector.fromArray(SPECIES, o, acc + c).mul(a);
-                FloatVector a1 = FloatVector.fromArray(SPECIES, o, acc + c + L).mul(a);
-                FloatVector a2 = FloatVector.fromArray(SPECIES, o, acc + c + 2 * L).mul(a);
-                FloatVector a3 = FloatVector.fromArray(SPECIES, o, acc + c + 3 * L).mul(a);
-                FloatVector a4 = FloatVector.fromArray(SPECIES, o, acc + c + 4 * L).mul(a);
-                FloatVector a5 = FloatVector.fromArray(SPECIES, o, acc + c + 5 * L).mul(a);
-                FloatVector a6 = FloatVector.fromArray(SPECIES, o, acc + c + 6 * L).mul(a);
-                FloatVector a7 = FloatVector.fromArray(SPECIES, o, acc + c + 7 * L).mul(a);
-                for (int kk = 0; kk < keys; kk++) {
-                    FloatVector w = FloatVector.broadcast(SPECIES, p[weights + kk]);
-                    int row = vBase + kk * vStride + c;
-                    a0 = FloatVector.fromArray(SPECIES, v, row).fma(w, a0);
-                    a1 = FloatVector.fromArray(SPECIES, v, row + L).fma(w, a1);
-                    a2 = FloatVector.fromArray(SPECIES, v, row + 2 * L).fma(w, a2);
-                    a3 = FloatVector.fromArray(SPECIES, v, row + 3 * L).fma(w, a3);
-                    a4 = FloatVector.fromArray(SPECIES, v, row + 4 * L).fma(w, a4);
-                    a5 = FloatVector.fromArray(SPECIES, v, row + 5 * L).fma(w, a5);
-                    a6 = FloatVector.fromArray(SPECIES, v, row + 6 * L).fma(w, a6);
-                    a7 = FloatVector.fromArray(SPECIES, v, row + 7 * L).fma(w, a7);
-                }
-                a0.intoArray(o, acc + c);
-                a1.intoArray(o, acc + c + L);
-                a2.intoArray(o, acc + c + 2 * L);
-                a3.intoArray(o, acc + c + 3 * L);
-                a4.intoArray(o, acc + c + 4 * L);
-                a5.intoArray(o, acc + c + 5 * L);
-                a6.intoArray(o, acc + c + 6 * L);
-                a7.intoArray(o, acc + c + 7 * L);
+        int c = 0;
+        // 8 vectors of accumulators: a whole row of 128 floats on AVX-512, so V is read row after row
+        for (; c + 8 * L <= full; c += 8 * L) {
+            FloatVector a0 = FloatVector.fromArray(SPECIES, o, acc + c);
+            FloatVector a1 = FloatVector.fromArray(SPECIES, o, acc + c + L);
+            FloatVector a2 = FloatVector.fromArray(SPECIES, o, acc + c + 2 * L);
+            FloatVector a3 = FloatVector.fromArray(SPECIES, o, acc + c + 3 * L);
+            FloatVector a4 = FloatVector.fromArray(SPECIES, o, acc + c + 4 * L);
+            FloatVector a5 = FloatVector.fromArray(SPECIES, o, acc + c + 5 * L);
+            FloatVector a6 = FloatVector.fromArray(SPECIES, o, acc + c + 6 * L);
+            FloatVector a7 = FloatVector.fromArray(SPECIES, o, acc + c + 7 * L);
+            for (int kk = 0; kk < keys; kk++) {
+                FloatVector w = FloatVector.broadcast(SPECIES, p[weights + kk]);
+                int row = vBase + kk * vStride + c;
+                a0 = FloatVector.fromArray(SPECIES, v, row).fma(w, a0);
+                a1 = FloatVector.fromArray(SPECIES, v, row + L).fma(w, a1);
+                a2 = FloatVector.fromArray(SPECIES, v, row + 2 * L).fma(w, a2);
+                a3 = FloatVector.fromArray(SPECIES, v, row + 3 * L).fma(w, a3);
+                a4 = FloatVector.fromArray(SPECIES, v, row + 4 * L).fma(w, a4);
+                a5 = FloatVector.fromArray(SPECIES, v, row + 5 * L).fma(w, a5);
+                a6 = FloatVector.fromArray(SPECIES, v, row + 6 * L).fma(w, a6);
+                a7 = FloatVector.fromArray(SPECIES, v, row + 7 * L).fma(w, a7);
             }
-            for (; c < full; c += L) {
-                FloatVector a0 = FloatVector.fromArray(SPECIES, o, acc + c).mul(a);
-                for (int kk = 0; kk < keys; kk++) {
-                    a0 = FloatVector.fromArray(SPECIES, v, vBase + kk * vStride + c).fma(FloatVector.broadcast(SPECIES, p[weights + kk]), a0);
-                }
-                a0.intoArray(o, acc + c);
+            a0.intoArray(o, acc + c);
+            a1.intoArray(o, acc + c + L);
+            a2.intoArray(o, acc + c + 2 * L);
+            a3.intoArray(o, acc + c + 3 * L);
+            a4.intoArray(o, acc + c + 4 * L);
+            a5.intoArray(o, acc + c + 5 * L);
+            a6.intoArray(o, acc + c + 6 * L);
+            a7.intoArray(o, acc + c + 7 * L);
+        }
+        for (; c < full; c += L) {
+            FloatVector a0 = FloatVector.fromArray(SPECIES, o, acc + c);
+            for (int kk = 0; kk < keys; kk++) {
+                a0 = FloatVector.fromArray(SPECIES, v, vBase + kk * vStride + c).fma(FloatVector.broadcast(SPECIES, p[weights + kk]), a0);
             }
-            for (; c < d; c++) {
-                float sum = o[acc + c] * a;
-                for (int kk = 0; kk < keys; kk++) {
-                    sum += p[weights + kk] * v[vBase + kk * vStride + c];
-                }
-                o[acc + c] = sum;
+            a0.intoArray(o, acc + c);
+        }
+        for (; c < d; c++) {
+            float sum = o[acc + c];
+            for (int kk = 0; kk < keys; kk++) {
+                sum = Math.fma(p[weights + kk], v[vBase + kk * vStride + c], sum);
             }
+            o[acc + c] = sum;
         }
     }
 
@@ -741,23 +899,23 @@ final class VectorKernels implements AttentionKernels {
      * (Widening inside the kernels' own loops, in Vector API bit arithmetic, made methods too large for C2
      * to inline, and the vectors were boxed.)
      */
-    private static final int STAGED_KEYS = 8;
+    private static final int STAGED_KEYS = 16;
 
     @Override
-    public void decodeScores(float[] qv, int d, short[] k, int kBase, int kStride, int keys, float[] s, float[] staging) {
+    public void decodeScores(float[] qv, int d, short[] k, int kBase, int kStride, int keys, float[] s, int sBase, float[] staging) {
         for (int k0 = 0; k0 < keys; k0 += STAGED_KEYS) {
             int n = Math.min(STAGED_KEYS, keys - k0);
             widenRows(k, kBase + k0 * kStride, kStride, n, d, staging);
-            scores(qv, 1, d, staging, 0, d, n, s, k0, 0);
+            decodeScores(qv, 1, d, staging, 0, d, n, s, sBase + k0, 0);
         }
     }
 
     @Override
-    public void decodeAccumulate(float[] p, int d, short[] v, int vBase, int vStride, int keys, float alpha, float[] o, float[] staging) {
+    public void decodeAccumulate(float[] p, int pBase, int d, short[] v, int vBase, int vStride, int keys, float[] o, float[] staging) {
         for (int k0 = 0; k0 < keys; k0 += STAGED_KEYS) {
             int n = Math.min(STAGED_KEYS, keys - k0);
             widenRows(v, vBase + k0 * vStride, vStride, n, d, staging);
-            accumulate(p, k0, 0, 1, d, staging, 0, d, n, k0 == 0 ? alpha : 1.0f, null, o);
+            accumulate(p, pBase + k0, d, staging, 0, d, n, o, 0);
         }
     }
 
