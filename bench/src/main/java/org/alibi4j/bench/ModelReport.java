@@ -26,12 +26,12 @@ final class ModelReport {
     private static final int PREFILL_TOKENS = 512;
 
     private final List<Measured> results;
-    private final RunInfo run;
+    private final List<RunInfo> runs;
     private final PeerResults peer;
 
-    ModelReport(List<Measured> results, RunInfo run, PeerResults peer) {
+    ModelReport(List<Measured> results, List<RunInfo> runs, PeerResults peer) {
         this.results = results;
-        this.run = run;
+        this.runs = runs;
         this.peer = peer;
     }
 
@@ -81,12 +81,13 @@ final class ModelReport {
         }
     }
 
-    /** What the report says about the run besides its numbers. */
-    record RunInfo(String command, String started, String loadBefore, String loadAfter, String threads, List<String> kernels) {
+    /** What the report says about a run besides its numbers; {@code half} is decode or prefill. */
+    record RunInfo(String half, String command, String started, String loadBefore, String loadAfter, String threads, List<String> kernels) {
         private static final String KERNELS = "kernels.";
 
         void write(Path file) throws IOException {
             java.util.Properties p = new java.util.Properties();
+            p.setProperty("half", half);
             p.setProperty("command", command);
             p.setProperty("started", started);
             p.setProperty("loadBefore", loadBefore);
@@ -109,7 +110,7 @@ final class ModelReport {
             for (int i = 0; p.containsKey(KERNELS + i); i++) {
                 kernels.add(p.getProperty(KERNELS + i));
             }
-            return new RunInfo(p.getProperty("command", "?"), p.getProperty("started", "?"), p.getProperty("loadBefore", "?"),
+            return new RunInfo(p.getProperty("half", "?"), p.getProperty("command", "?"), p.getProperty("started", "?"), p.getProperty("loadBefore", "?"),
                     p.getProperty("loadAfter", "?"), p.getProperty("threads", "?"), kernels);
         }
     }
@@ -152,15 +153,17 @@ final class ModelReport {
 
     String section() {
         StringBuilder md = new StringBuilder(HEADING).append("\n\n");
-        md.append("Written by `").append(run.command()).append("` (JMH ").append(jmhVersion()).append("), started ").append(run.started())
-                .append("; the JMH results are in `model-decode.json` and `model-prefill.json` beside this file.\n\n");
+        for (RunInfo run : runs) {
+            md.append("The ").append(run.half()).append(" tables: written by `").append(run.command()).append("` (JMH ").append(jmhVersion())
+                    .append("), started ").append(run.started()).append(", load average ").append(run.loadBefore()).append(" before, ")
+                    .append(run.loadAfter()).append(" after; JMH's results in `model-").append(run.half()).append(".json` beside this file.\n\n");
+        }
         md.append("| | |\n|---|---|\n");
         md.append("| CPU | ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors()).append(" processors, ")
                 .append(memory()).append(" |\n");
         md.append("| JDK | ").append(System.getProperty("java.vm.name")).append(" ").append(System.getProperty("java.vm.version")).append(" |\n");
-        run.kernels().forEach(k -> md.append("| model | ").append(k).append(" |\n"));
-        md.append("| threads | ").append(run.threads()).append(" (matrices and attention) |\n");
-        md.append("| load average | ").append(run.loadBefore()).append(" before, ").append(run.loadAfter()).append(" after |\n\n");
+        runs.stream().flatMap(r -> r.kernels().stream()).distinct().sorted().forEach(k -> md.append("| model | ").append(k).append(" |\n"));
+        md.append("| threads | ").append(runs.getFirst().threads()).append(" (matrices and attention) |\n\n");
         md.append("""
                 Random-weight checkpoints written by the benchmark (every tensor in the weights' type, as `save_pretrained` \
                 writes them), loaded with `AlibiModel.load`. `spread` is the slowest measured iteration over the fastest. \
@@ -366,11 +369,13 @@ final class ModelReport {
         return v == null ? "1.37" : v;
     }
 
+    /** /proc/cpuinfo's model name, family and model (the name alone may be generic under a hypervisor). */
     private static String cpuModel() {
         try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-                    .filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).strip())
-                    .findFirst().orElse(System.getProperty("os.arch"));
+            List<String> lines = Files.readAllLines(Path.of("/proc/cpuinfo"));
+            java.util.function.Function<String, String> field = key -> lines.stream().filter(l -> l.startsWith(key))
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("?");
+            return field.apply("model name") + " (family " + field.apply("cpu family") + ", model " + field.apply("model\t") + ")";
         } catch (IOException | RuntimeException e) {
             return System.getProperty("os.arch");
         }

@@ -18,9 +18,9 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * Runs {@link ModelBenchmark}'s two pairs (decode and its read baseline; prefill and the FMA peak) and writes, into
- * a folder, JMH's results ({@code model-decode.json}, {@code model-prefill.json}), what else the report says
- * ({@code model-run.properties}) and the section {@value ModelReport#HEADING} of its {@code RESULTS.md}, leaving
- * the file's other sections as they are.
+ * a folder, JMH's results ({@code model-decode.json}, {@code model-prefill.json}), what else the report says of
+ * each run ({@code model-decode.properties}, {@code model-prefill.properties}) and the section
+ * {@value ModelReport#HEADING} of its {@code RESULTS.md}, leaving the file's other sections as they are.
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar org.alibi4j.bench.ModelSuite full bench/models [peer.jsonl]
@@ -52,47 +52,55 @@ public final class ModelSuite {
             System.err.println("ModelSuite: cannot read the peer's results " + peer);
             System.exit(2);
         }
-        Path decodeJson = dir.resolve("model-decode.json");
-        Path prefillJson = dir.resolve("model-prefill.json");
-        Path runFile = dir.resolve("model-run.properties");
         if (!mode.equals("report")) {
             Files.createDirectories(dir);
-            run(mode, decodeJson, prefillJson, runFile, String.join(" ", args));
-        }
-        if (!Files.exists(runFile)) {
-            System.err.println("ModelSuite: " + runFile + " is missing: run the benchmarks first");
-            System.exit(2);
-        }
-        List<ModelReport.Measured> results = new ArrayList<>();
-        for (Path json : List.of(decodeJson, prefillJson)) {
-            if (Files.exists(json)) {
-                results.addAll(ModelReport.Measured.readJson(json));
+            if (!mode.equals("prefill")) {
+                runHalf("decode", dir, String.join(" ", args), mode.equals("quick"));
+            }
+            if (!mode.equals("decode")) {
+                runHalf("prefill", dir, String.join(" ", args), mode.equals("quick"));
             }
         }
-        ModelReport report = new ModelReport(results, ModelReport.RunInfo.read(runFile), peer == null ? null : PeerResults.read(peer));
+        List<ModelReport.Measured> results = new ArrayList<>();
+        List<ModelReport.RunInfo> runs = new ArrayList<>();
+        for (String half : List.of("decode", "prefill")) {
+            if (Files.exists(dir.resolve("model-" + half + ".json")) && Files.exists(dir.resolve("model-" + half + ".properties"))) {
+                results.addAll(ModelReport.Measured.readJson(dir.resolve("model-" + half + ".json")));
+                runs.add(ModelReport.RunInfo.read(dir.resolve("model-" + half + ".properties")));
+            }
+        }
+        if (runs.isEmpty()) {
+            System.err.println("ModelSuite: " + dir + " holds no results (model-decode.json and .properties, model-prefill.json and .properties): "
+                    + "run the benchmarks first");
+            System.exit(2);
+        }
+        ModelReport report = new ModelReport(results, runs, peer == null ? null : PeerResults.read(peer));
         ModelReport.writeSection(dir.resolve("RESULTS.md"), report.section());
         System.out.println("wrote the section '" + ModelReport.HEADING + "' of " + dir.resolve("RESULTS.md"));
     }
 
-    private static void run(String mode, Path decodeJson, Path prefillJson, Path runFile, String arguments) throws RunnerException, IOException {
+    /**
+     * One half of the grid, {@code decode} (with its read baseline) or {@code prefill} (with the FMA peak): JMH's
+     * results into {@code model-HALF.json}, the run's description into {@code model-HALF.properties}.
+     */
+    private static void runHalf(String half, Path dir, String arguments, boolean quick) throws RunnerException, IOException {
         String started = ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME);
         String loadBefore = ModelReport.loadAverage();
-        boolean quick = mode.equals("quick");
         String[] models = quick ? new String[] {"bloom-560m"} : new String[] {"bloom-560m", "mpt-1b"};
         String[] weights = quick ? new String[] {"F16"} : new String[] {"F16", "BF16"};
-        if (!mode.equals("prefill")) {
-            run("decode|decodeReadBaseline", decodeJson, Map.of("model", models, "weights", weights,
+        Path json = dir.resolve("model-" + half + ".json");
+        if (half.equals("decode")) {
+            run("decode|decodeReadBaseline", json, Map.of("model", models, "weights", weights,
                     "kv", quick ? new String[] {"F32"} : new String[] {"F32", "F16"},
                     "context", quick ? new String[] {"512"} : new String[] {"512", "4096"}), quick);
-        }
-        if (!mode.equals("decode")) {
-            run("prefill|fmaPeakBaseline", prefillJson, Map.of("model", models, "weights", weights,
+        } else {
+            run("prefill|fmaPeakBaseline", json, Map.of("model", models, "weights", weights,
                     "kv", new String[] {"F32"}, "context", new String[] {"512"}), quick);
         }
         // what each fork's model ran on (AlibiModel.describe), one line per distinct description
         List<String> kernels = new ArrayList<>(new TreeSet<>(KernelLog.readAndClear().values()));
-        new ModelReport.RunInfo("java -cp bench/target/benchmarks.jar org.alibi4j.bench.ModelSuite " + arguments, started, loadBefore,
-                ModelReport.loadAverage(), THREADS, kernels).write(runFile);
+        new ModelReport.RunInfo(half, "java -cp bench/target/benchmarks.jar org.alibi4j.bench.ModelSuite " + arguments, started, loadBefore,
+                ModelReport.loadAverage(), THREADS, kernels).write(dir.resolve("model-" + half + ".properties"));
     }
 
     private static void run(String methods, Path json, Map<String, String[]> params, boolean quick) throws RunnerException {
