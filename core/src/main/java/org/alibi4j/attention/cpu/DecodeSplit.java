@@ -72,11 +72,21 @@ final class DecodeSplit {
         return spec.kvHeads() * chunks;
     }
 
+    /** The first key of item {@code item}'s chunk. */
+    private int firstKey(int item) {
+        return item % chunks * chunkLength;
+    }
+
+    /** One past the last key of item {@code item}'s chunk. */
+    private int endKey(int item) {
+        return Math.min(keys, firstKey(item) + chunkLength);
+    }
+
     /** Pass 1 of item {@code item} (key/value head {@code item / chunks}, chunk {@code item % chunks}): logits and tile maxima. */
     void score(AttentionKernels kernels, HeadTensor q, HeadTensor k, int item, Scratch s) {
         int g = item / chunks;
-        int first = item % chunks * chunkLength;
-        int end = Math.min(keys, first + chunkLength);
+        int first = firstKey(item);
+        int end = endKey(item);
         int group = spec.groupSize();
         int d = spec.headDim();
         int h0 = g * group;
@@ -135,8 +145,8 @@ final class DecodeSplit {
     /** Pass 2 of item {@code item}: the weights and the weighted value rows of its chunk, skipping tiles whose weights are all 0. */
     void accumulate(AttentionKernels kernels, HeadTensor v, int item, Scratch s) {
         int g = item / chunks;
-        int first = item % chunks * chunkLength;
-        int end = Math.min(keys, first + chunkLength);
+        int first = firstKey(item);
+        int end = endKey(item);
         int group = spec.groupSize();
         int d = spec.headDim();
         int h0 = g * group;
