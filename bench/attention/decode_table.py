@@ -9,25 +9,16 @@ the steep heads' far value rows, whose weights flush to zero, are not read; slop
 nothing skipped, every row read.
 Usage: decode_table.py run.json [more.json ...]
 """
-import json
-import statistics
 import sys
+
+import jmh_json
 
 SHAPES = {"D1": (32, 32768, 128), "D2": (8, 32768, 128)}  # key/value heads, keys, d
 BYTES = {"F32": 4, "F16": 2}
 
 
 def main(paths):
-    runs = {}
-    for path in paths:
-        with open(path) as f:
-            for result in json.load(f):
-                method = result["benchmark"].rsplit(".", 1)[1]
-                p = result["params"]
-                key = (p["shape"], p["kv"], p.get("slopes", "ALIBI"), p["threads"])
-                metric = result["primaryMetric"]
-                iterations = [x for fork in metric["rawData"] for x in fork]
-                runs.setdefault(key, {})[method] = (metric["score"], metric["scoreError"], statistics.median(iterations))
+    runs = jmh_json.read(paths, lambda p: (p["shape"], p["kv"], p.get("slopes", "ALIBI"), p["threads"]))
     print("| shape | K/V | slopes | threads | fused: mean ± error (median) | read baseline: mean ± error (median) "
           "| of read bandwidth: means (medians) | step GB/s (means) |")
     print("|---|---|---|---|---|---|---|---|")

@@ -6,9 +6,9 @@ FmaPeak.FLOPS_PER_THREAD (3 * 2^32) per thread a call; `of FMA peak` is the rati
 and of the medians of the measurement iterations.
 Usage: prefill_table.py run.json [more.json ...]
 """
-import json
-import statistics
 import sys
+
+import jmh_json
 
 SHAPES = {"P1": (32, 2048, 2048, 128, True), "P2": (32, 2048, 2048, 128, True), "P3": (16, 512, 512, 64, False)}
 PEAK_FLOPS_PER_THREAD = 3 * 2**32
@@ -21,16 +21,7 @@ def flops(shape):
 
 
 def main(paths):
-    runs = {}
-    for path in paths:
-        with open(path) as f:
-            for result in json.load(f):
-                method = result["benchmark"].rsplit(".", 1)[1]
-                p = result["params"]
-                metric = result["primaryMetric"]
-                iterations = [x for fork in metric["rawData"] for x in fork]
-                runs.setdefault((p["shape"], p["kv"], p["threads"]), {})[method] = (
-                    metric["score"], metric["scoreError"], statistics.median(iterations))
+    runs = jmh_json.read(paths, lambda p: (p["shape"], p["kv"], p["threads"]))
     print("| shape | K/V | threads | fused: mean ± error (median) | GFLOP/s | FMA peak: mean ± error (median) "
           "| peak GFLOP/s | of FMA peak: means (medians) |")
     print("|---|---|---|---|---|---|---|---|")
