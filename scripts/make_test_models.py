@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes the models module's test fixtures: tiny random-weight ALiBi checkpoints and what transformers computes from them.
 
-    /work/venv/bin/python scripts/make_test_models.py            # all cases, into models/src/test/resources/models/
-    /work/venv/bin/python scripts/make_test_models.py --only mpt-f32 --out /tmp/fixtures
+    python3 scripts/make_test_models.py            # all cases, into models/src/test/resources/models/
+    python3 scripts/make_test_models.py --only mpt-f32 --out target/fixtures
 
 Needs torch, transformers, tokenizers, safetensors and numpy; no network (every config and model is built here,
 with random weights). The output is deterministic: the tokenizer is trained on fixed sentences, every model is

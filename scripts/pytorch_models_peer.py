@@ -15,9 +15,9 @@ runs with dtype=torch.bfloat16), eager attention, torch.set_num_threads(--thread
 It prints torch's version, the BLAS/oneDNN lines of torch.__config__.show(), the CPU model (/proc/cpuinfo), the
 load average before and after, and one JSON line per result.
 
-    /work/venv/bin/python scripts/pytorch_models_peer.py --model bloom --dtype float32 --steps 16
-    /work/venv/bin/python scripts/pytorch_models_peer.py --model mpt --dtype float32,bfloat16
-    /work/venv/bin/python scripts/pytorch_models_peer.py --quick       # tiny shapes: checks the script, times nothing real
+    python3 scripts/pytorch_models_peer.py --model bloom --dtype float32 --steps 16
+    python3 scripts/pytorch_models_peer.py --model mpt --dtype float32,bfloat16
+    python3 scripts/pytorch_models_peer.py --quick       # tiny shapes: checks the script, times nothing real
 
 --quick also checks that the timed decode loop emits the same tokens as model.generate(do_sample=False).
 """

@@ -27,7 +27,7 @@ and reused, as its cache does. Times: median of --repeats calls after --warmups,
 
     python3 scripts/pytorch_peer.py --attention --out bench/pytorch-cpu   # writes .md and .properties
     python3 scripts/pytorch_peer.py --attention --check [--cli cli/target/alibi4j.jar]
-    /work/venv/bin/python scripts/pytorch_peer.py --attention --form sdpa --blas system --out bench/pytorch2-cpu
+    python3 scripts/pytorch_peer.py --attention --form sdpa --blas system --out bench/pytorch2-cpu
 
 --form sdpa times torch.nn.functional.scaled_dot_product_attention instead (PyTorch 2): the ALiBi bias, with
 -inf on the causal mask's future keys, as a float attn_mask [1, T, i, j] built once, enable_gqa for GQA, float16
@@ -210,14 +210,17 @@ ATTENTION_SHAPES = {
 
 
 def loaded_blas():
-    """The BLAS and LAPACK libraries this process has mapped, from /proc/self/maps."""
+    """The BLAS and LAPACK libraries this process has mapped, from /proc/self/maps (those of a Python
+    environment from its site-packages on, so that the figures do not carry this machine's folders)."""
     names = set()
+    marker = 'site-packages' + os.sep
     with open('/proc/self/maps') as maps:
         for line in maps:
             path = line.split()[-1]
             base = os.path.basename(path)
             if path.startswith('/') and any(key in base for key in ('blas', 'lapack', 'mkl', 'blis')):
-                names.add(os.path.realpath(path))
+                real = os.path.realpath(path)
+                names.add(real[real.index(marker):] if marker in real else real)
     return sorted(names) or ['none mapped (torch has not called a BLAS yet, or links one statically)']
 
 

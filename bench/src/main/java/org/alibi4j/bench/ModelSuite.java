@@ -24,7 +24,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar org.alibi4j.bench.ModelSuite full bench/models [peer.jsonl]
- * java -cp bench/target/benchmarks.jar org.alibi4j.bench.ModelSuite quick /tmp/models      # one pair each, minutes
+ * java -cp bench/target/benchmarks.jar org.alibi4j.bench.ModelSuite quick target/models   # one pair each, minutes
  * java -cp bench/target/benchmarks.jar org.alibi4j.bench.ModelSuite report bench/models [peer.jsonl]  # the section again
  * </pre>
  *
