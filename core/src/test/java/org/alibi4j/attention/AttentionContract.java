@@ -175,28 +175,25 @@ public abstract class AttentionContract {
 
     @Test
     void decodeOfHalvesInAPositionMajorCacheMatchesTheReference() {
-        int heads = 4, kvHeads = 2, d = 72, capacity = 700, position = 650;
-        AttentionSpec spec = new AttentionSpec(AlibiSlopes.forHeads(4), heads, kvHeads, d, 0.2f, BiasForm.CAUSAL);
-        HeadTensor k = HeadTensor.positionMajorHalves(halves(gaussian(capacity * kvHeads * d, 1, 61)), capacity, kvHeads, d);
-        HeadTensor v = HeadTensor.positionMajorHalves(halves(gaussian(capacity * kvHeads * d, 1, 62)), capacity, kvHeads, d);
-        HeadTensor q = HeadTensor.of(gaussian(heads * d, 1, 63), heads, 1, d);
-        float[] out = new float[heads * d];
-        backend.decode(spec, position, q, k, v, HeadTensor.of(out, heads, 1, d));
-        assertWithinBound("decode of position-major halves", AttentionReference.decode(spec, position, q, k, v),
-                AttentionReference.decodeBound(spec, position, q, k, v), out, 1, d);
+        assertDecodeOfPositionMajorHalves("decode of position-major halves", 4, 2, 700, 650, 61);
     }
 
     @Test
     void decodeOfHalvesInAPositionMajorCacheWithAKvHeadPerQueryHeadMatchesTheReference() {
         // the kernels read these halves in place, rows kvHeads * d apart, widening as they go
-        int heads = 3, d = 72, capacity = 1300, position = 1210;
-        AttentionSpec spec = new AttentionSpec(AlibiSlopes.forHeads(3), heads, heads, d, 0.2f, BiasForm.CAUSAL);
-        HeadTensor k = HeadTensor.positionMajorHalves(halves(gaussian(capacity * heads * d, 1, 64)), capacity, heads, d);
-        HeadTensor v = HeadTensor.positionMajorHalves(halves(gaussian(capacity * heads * d, 1, 65)), capacity, heads, d);
-        HeadTensor q = HeadTensor.of(gaussian(heads * d, 1, 66), heads, 1, d);
+        assertDecodeOfPositionMajorHalves("decode of position-major halves, no groups", 3, 3, 1300, 1210, 64);
+    }
+
+    /** A decode step over caches of halves laid out [capacity, kvHeads, d] (d = 72), K, V and Q drawn from {@code seed} on. */
+    private void assertDecodeOfPositionMajorHalves(String what, int heads, int kvHeads, int capacity, int position, int seed) {
+        int d = 72;
+        AttentionSpec spec = new AttentionSpec(AlibiSlopes.forHeads(heads), heads, kvHeads, d, 0.2f, BiasForm.CAUSAL);
+        HeadTensor k = HeadTensor.positionMajorHalves(halves(gaussian(capacity * kvHeads * d, 1, seed)), capacity, kvHeads, d);
+        HeadTensor v = HeadTensor.positionMajorHalves(halves(gaussian(capacity * kvHeads * d, 1, seed + 1)), capacity, kvHeads, d);
+        HeadTensor q = HeadTensor.of(gaussian(heads * d, 1, seed + 2), heads, 1, d);
         float[] out = new float[heads * d];
         backend.decode(spec, position, q, k, v, HeadTensor.of(out, heads, 1, d));
-        assertWithinBound("decode of position-major halves, no groups", AttentionReference.decode(spec, position, q, k, v),
+        assertWithinBound(what, AttentionReference.decode(spec, position, q, k, v),
                 AttentionReference.decodeBound(spec, position, q, k, v), out, 1, d);
     }
 

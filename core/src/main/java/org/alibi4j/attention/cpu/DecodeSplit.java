@@ -100,12 +100,10 @@ final class DecodeSplit {
         RowSource rows = new RowSource();
         for (int k0 = first; k0 < end; k0 += tile) {
             int count = Math.min(tile, end - k0);
-            if (halves == null) {
-                touchNextTile(k, g, k0 + tile, end, s);
-            }
             if (halves != null) {
                 kernels.decodeScores(s.queries, d, halves, (int) k.index(g, k0), (int) k.rowStride(), count, logits, h0 * keys + k0, s.keys);
             } else {
+                touchNextTile(k, g, k0 + tile, end, s);
                 rows.at(k, g, k0, count, s.keys, kernels);
                 kernels.decodeScores(s.queries, group, d, rows.array, rows.base, rows.stride, count, logits, h0 * keys + k0, keys);
             }
