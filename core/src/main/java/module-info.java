@@ -16,6 +16,7 @@ module org.alibi4j {
     exports org.alibi4j.attention;
     exports org.alibi4j.cpu;
     exports org.alibi4j.attention.cpu;
+    exports org.alibi4j.parallel;
     // Argument checks shared with the TornadoVM backend; not API.
     exports org.alibi4j.internal to org.alibi4j.tornado;
 

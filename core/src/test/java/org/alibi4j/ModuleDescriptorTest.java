@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
  * tool that quietly puts a modular jar on the class path shows.
  */
 class ModuleDescriptorTest {
-    private static final Set<String> API = Set.of("org.alibi4j", "org.alibi4j.attention", "org.alibi4j.cpu", "org.alibi4j.attention.cpu");
+    private static final Set<String> API = Set.of("org.alibi4j", "org.alibi4j.attention", "org.alibi4j.cpu", "org.alibi4j.attention.cpu",
+            "org.alibi4j.parallel");
     private static final String INTERNAL = "org.alibi4j.internal";
 
     private static Path classes;

@@ -79,7 +79,6 @@ public class ModelBenchmark {
     int threads;
 
     private Path directory;
-    private CpuAttentionBackend attention;
     private AlibiModel alibi;
     private ModelSession session;
     private int[] prompt;
@@ -120,8 +119,8 @@ public class ModelBenchmark {
                 bandwidth = new SegmentReadBandwidth(threads);
             }
             case "decode", "prefill" -> {
-                attention = new CpuAttentionBackend(threads);
-                alibi = AlibiModel.load(directory, AlibiModel.Options.defaults().withThreads(threads).withBackend(attention));
+                // the cpu backend opened by the model, on the model's threads (as an engine gets it)
+                alibi = AlibiModel.load(directory, AlibiModel.Options.defaults().withThreads(threads).withBackend(CpuAttentionBackend.NAME));
                 session = alibi.newSession(context + 1, kv);
                 KernelLog.record("ModelBenchmark model=" + model + " weights=" + weights + " kv=" + kv + " context=" + context + " " + method,
                         alibi.describe());
@@ -138,9 +137,6 @@ public class ModelBenchmark {
         }
         if (alibi != null) {
             alibi.close();
-        }
-        if (attention != null) {
-            attention.close();
         }
         if (bandwidth != null) {
             bandwidth.close();

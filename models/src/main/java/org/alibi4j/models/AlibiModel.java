@@ -12,6 +12,7 @@ import java.util.Set;
 import org.alibi4j.attention.AttentionBackend;
 import org.alibi4j.attention.AttentionBackends;
 import org.alibi4j.attention.HeadTensor;
+import org.alibi4j.attention.cpu.CpuAttentionBackend;
 import org.alibi4j.models.arch.Decoder;
 import org.alibi4j.models.arch.DecoderSpec;
 import org.alibi4j.models.arch.ModelFamilies;
@@ -20,6 +21,7 @@ import org.alibi4j.models.checkpoint.InvalidModelException;
 import org.alibi4j.models.checkpoint.ModelConfig;
 import org.alibi4j.models.linalg.MatMul;
 import org.alibi4j.models.tokenizer.TextTokenizer;
+import org.alibi4j.parallel.WorkerTeam;
 
 /**
  * An ALiBi language model loaded from a Hugging Face checkpoint directory, as {@code save_pretrained} writes
@@ -47,6 +49,7 @@ public final class AlibiModel implements AutoCloseable {
 
     private final Path directory;
     private final Checkpoint checkpoint;
+    private final WorkerTeam team;
     private final MatMul matMul;
     private final AttentionBackend backend;
     private final boolean ownsBackend;
@@ -65,10 +68,12 @@ public final class AlibiModel implements AutoCloseable {
         try {
             this.checkpoint = Checkpoint.open(directory);
             opened.add(checkpoint);
-            this.matMul = new MatMul(options.threads());
+            this.team = new WorkerTeam(options.threads());
+            opened.add(team);
+            this.matMul = new MatMul(team);
             opened.add(matMul);
             this.ownsBackend = options.backend() == null;
-            this.backend = ownsBackend ? openBackend(options.backendName()) : options.backend();
+            this.backend = ownsBackend ? openBackend(options.backendName(), team) : options.backend();
             if (ownsBackend) {
                 opened.add(backend);
             }
@@ -104,8 +109,21 @@ public final class AlibiModel implements AutoCloseable {
         return new AlibiModel(directory, options);
     }
 
-    private static AttentionBackend openBackend(String name) {
-        return name == null ? AttentionBackends.open() : AttentionBackends.open(name);
+    /**
+     * The backend by name (null: the best available). The CPU backend runs on the model's team, the threads
+     * of its matrix products: a decode step alternates between the two dozens of times, and threads of one
+     * team find each call awake where two teams would wake each other's threads (and compete for processors).
+     */
+    private static AttentionBackend openBackend(String name, WorkerTeam team) {
+        if (CpuAttentionBackend.NAME.equals(name)) {
+            return new CpuAttentionBackend(team);
+        }
+        AttentionBackend opened = name == null ? AttentionBackends.open() : AttentionBackends.open(name);
+        if (opened instanceof CpuAttentionBackend) {
+            opened.close();
+            return new CpuAttentionBackend(team);
+        }
+        return opened;
     }
 
     /** What the config describes: family, sizes, slopes. */
@@ -187,6 +205,7 @@ public final class AlibiModel implements AutoCloseable {
             backend.close();
         }
         matMul.close();
+        team.close();
         checkpoint.close();
     }
 
@@ -200,7 +219,8 @@ public final class AlibiModel implements AutoCloseable {
      *
      * @param backendName the attention backend by name ({@link AttentionBackends#names()}), or null for the best available
      * @param backend     an attention backend of the caller's, used and not closed; null to open one
-     * @param threads     threads for the matrix products, at least 1
+     * @param threads     threads for the matrix products, at least 1; also the attention's when the model opens the
+     *                    {@code cpu} backend itself (the two share one {@link WorkerTeam})
      */
     public record Options(String backendName, AttentionBackend backend, int threads) {
         public Options {

@@ -1,21 +1,21 @@
 package org.alibi4j.attention.cpu;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.alibi4j.attention.AttentionBackend;
 import org.alibi4j.attention.AttentionSpec;
 import org.alibi4j.attention.HeadTensor;
+import org.alibi4j.parallel.WorkerTeam;
 
 /**
  * Fused ALiBi attention in plain Java, multi-threaded: prefill in parallel over (query head, query
  * tile), decode in two passes split over key chunks ({@link DecodeSplit}) so that one query uses every
  * core and value rows whose weights are all zero are not read. The inner loops are
  * {@link AttentionKernels}: the Vector API's where the JVM has the module, plain Java otherwise.
+ *
+ * <p>Threads: a {@link WorkerTeam}, its own or one shared with other work (a model's matrix products), so
+ * that a decode step's short calls find their threads awake.
  *
  * <p>Memory beyond the inputs and the output is one {@link Scratch} per thread (a few tiles), reused
  * from call to call: for a decode step also its logits ({@code heads x keys} floats, one float per key and
@@ -31,7 +31,9 @@ public final class CpuAttentionBackend implements AttentionBackend {
     private static final Thread ELSEWHERE = Thread.ofVirtual().unstarted(() -> { });
 
     private final int threads;
-    private final ForkJoinPool pool;
+    private final WorkerTeam team;
+    /** Whether {@link #close()} closes the team (it was made here). */
+    private final boolean ownsTeam;
     private final AttentionKernels kernels;
     private final ConcurrentLinkedQueue<Scratch> scratch = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
@@ -46,13 +48,27 @@ public final class CpuAttentionBackend implements AttentionBackend {
         this(threads, Vectorization.kernels());
     }
 
+    /** On {@code team}'s threads, which it shares with other work; the team is not closed with the backend. */
+    public CpuAttentionBackend(WorkerTeam team) {
+        this(checked(team), false, Vectorization.kernels());
+    }
+
     CpuAttentionBackend(int threads, AttentionKernels kernels) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be >= 1 (was " + threads + ")");
-        }
-        this.threads = threads;
+        this(new WorkerTeam(threads), true, kernels);
+    }
+
+    private CpuAttentionBackend(WorkerTeam team, boolean ownsTeam, AttentionKernels kernels) {
+        this.threads = team.threads();
+        this.team = team;
+        this.ownsTeam = ownsTeam;
         this.kernels = kernels;
-        this.pool = threads > 1 ? new ForkJoinPool(threads) : null;
+    }
+
+    private static WorkerTeam checked(WorkerTeam team) {
+        if (team == null) {
+            throw new IllegalArgumentException("team must not be null");
+        }
+        return team;
     }
 
     /** A backend on the plain-Java kernels whatever the JVM offers: the baseline of the vector ones. */
@@ -128,12 +144,12 @@ public final class CpuAttentionBackend implements AttentionBackend {
         }
     }
 
-    /** Stops the threads (waiting for calls under way) and drops the scratch; later calls are refused. */
+    /** Stops the threads if the team is its own (waiting for calls under way) and drops the scratch; later calls are refused. */
     @Override
     public void close() {
         closed = true;
-        if (pool != null) {
-            pool.close();
+        if (ownsTeam) {
+            team.close();
         }
         scratch.clear();
     }
@@ -164,11 +180,11 @@ public final class CpuAttentionBackend implements AttentionBackend {
         void run(int item, Scratch s);
     }
 
-    /** Runs items {@code [0, items)}, pulled one at a time by up to {@code threads} workers. */
+    /** Runs items {@code [0, items)}, pulled one at a time by up to {@code threads} threads, the caller's among them. */
     private void parallel(int items, long work, Item body) {
-        int workers = pool == null || work < PARALLEL_THRESHOLD ? 1 : Math.min(threads, items);
+        int workers = work < PARALLEL_THRESHOLD ? 1 : Math.min(threads, items);
         AtomicInteger next = new AtomicInteger();
-        Runnable worker = () -> {
+        team.run(workers, worker -> {
             Scratch s = take();
             try {
                 for (int item = next.getAndIncrement(); item < items; item = next.getAndIncrement()) {
@@ -177,18 +193,7 @@ public final class CpuAttentionBackend implements AttentionBackend {
             } finally {
                 scratch.add(s);
             }
-        };
-        if (workers == 1) {
-            worker.run();
-            return;
-        }
-        List<ForkJoinTask<?>> tasks = new ArrayList<>(workers);
-        for (int w = 0; w < workers; w++) {
-            tasks.add(pool.submit(worker));
-        }
-        for (ForkJoinTask<?> task : tasks) {
-            task.join(); // rethrows what a worker threw
-        }
+        });
     }
 
     private Scratch take() {

@@ -1,66 +1,67 @@
 package org.alibi4j.models.linalg;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import org.alibi4j.models.checkpoint.WeightTensor;
+import org.alibi4j.parallel.WorkerTeam;
 
 /**
- * The matrix products of a model, on a pool of worker threads it owns. Thread-safe: several sessions
- * may call it at once; each call splits its output columns into one part per thread, runs one part
- * on the calling thread and the others on the pool, and returns when all are done.
+ * The matrix products of a model, on a {@link WorkerTeam} (its own, or one shared with the model's
+ * attention). Thread-safe: several sessions may call it at once; each call splits its output columns
+ * into one part per thread and runs them on the calling thread and the team's workers.
  *
  * <p>The weights stay at their stored precision (F32, F16 or BF16) and are widened exactly to float as
  * they are read; products and sums are in float. The inner loops are {@link LinearKernels}: the Vector
  * API's where the JVM has the {@code jdk.incubator.vector} module, plain Java otherwise.
  */
 public final class MatMul implements AutoCloseable {
+
     /** Below this many multiply-adds a call runs on the calling thread alone. */
     private static final long PARALLEL_THRESHOLD = 1 << 16;
-    private static final AtomicInteger WORKERS = new AtomicInteger();
 
     private final int threads;
     private final LinearKernels kernels;
     /** Why the kernels are not the Vector API's, or null. */
     private final String fallbackReason;
-    /** {@code threads - 1} workers (the caller is the last thread), or null for one thread. */
-    private final ForkJoinPool pool;
+    private final WorkerTeam team;
+    /** Whether {@link #close()} closes the team (it was made here). */
+    private final boolean ownsTeam;
     private volatile boolean closed;
 
     /**
-     * @param threads the threads a call uses, at least 1: the caller's and {@code threads - 1} workers
-     *                (daemon threads named {@code alibi4j-matmul-N})
+     * @param threads the threads a call uses, at least 1: the caller's and {@code threads - 1} workers of
+     *                a team of its own
      */
     public MatMul(int threads) {
-        this(threads, Vectorization.kernels(), Vectorization.fallbackReason().orElse(null));
+        this(new WorkerTeam(threads), true, Vectorization.kernels(), Vectorization.fallbackReason().orElse(null));
+    }
+
+    /** On {@code team}'s threads; the team is not closed with this object. */
+    public MatMul(WorkerTeam team) {
+        this(checked(team), false, Vectorization.kernels(), Vectorization.fallbackReason().orElse(null));
     }
 
     /** On the given kernels; {@code fallbackReason} says why they are the plain-Java ones (or null). */
     MatMul(int threads, LinearKernels kernels, String fallbackReason) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be >= 1 (was " + threads + ")");
-        }
-        this.threads = threads;
+        this(new WorkerTeam(threads), true, kernels, fallbackReason);
+    }
+
+    private MatMul(WorkerTeam team, boolean ownsTeam, LinearKernels kernels, String fallbackReason) {
+        this.threads = team.threads();
+        this.team = team;
+        this.ownsTeam = ownsTeam;
         this.kernels = kernels;
         this.fallbackReason = fallbackReason;
-        this.pool = threads > 1 ? new ForkJoinPool(threads - 1, MatMul::newWorker, null, false) : null;
+    }
+
+    private static WorkerTeam checked(WorkerTeam team) {
+        if (team == null) {
+            throw new IllegalArgumentException("team must not be null");
+        }
+        return team;
     }
 
     /** One thread per processor available to the JVM. */
     public static MatMul withAvailableProcessors() {
         return new MatMul(Runtime.getRuntime().availableProcessors());
-    }
-
-    private static ForkJoinWorkerThread newWorker(ForkJoinPool pool) {
-        ForkJoinWorkerThread thread = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-        thread.setName("alibi4j-matmul-" + WORKERS.incrementAndGet());
-        thread.setDaemon(true);
-        return thread;
     }
 
     public int threads() {
@@ -113,21 +114,7 @@ public final class MatMul implements AutoCloseable {
             kernels.linear(w, bias, x, rows, y, 0, w.out());
             return;
         }
-        List<ForkJoinTask<?>> others = new ArrayList<>(parts - 1);
-        try {
-            for (int p = 1; p < parts; p++) {
-                int from = split(w.out(), parts, p);
-                int to = split(w.out(), parts, p + 1);
-                others.add(pool.submit(() -> kernels.linear(w, bias, x, rows, y, from, to)));
-            }
-        } catch (RejectedExecutionException e) {
-            others.forEach(task -> task.cancel(false));
-            throw new IllegalStateException("this MatMul is closed", e);
-        }
-        kernels.linear(w, bias, x, rows, y, 0, split(w.out(), parts, 1));
-        for (ForkJoinTask<?> task : others) {
-            task.join();
-        }
+        team.run(parts, p -> kernels.linear(w, bias, x, rows, y, split(w.out(), parts, p), split(w.out(), parts, p + 1)));
     }
 
     /** How many parts a call is split into: one per thread, fewer where there are too few blocks or too little work. */
@@ -158,12 +145,12 @@ public final class MatMul implements AutoCloseable {
         return fallbackReason == null ? what : what + ": " + fallbackReason;
     }
 
-    /** Stops the workers; later calls of {@link #linear} throw {@link IllegalStateException}. */
+    /** Refuses later calls of {@link #linear} ({@link IllegalStateException}); closes the team if it made it. */
     @Override
     public void close() {
         closed = true;
-        if (pool != null) {
-            pool.shutdown();
+        if (ownsTeam) {
+            team.close();
         }
     }
 }

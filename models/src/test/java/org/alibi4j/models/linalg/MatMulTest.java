@@ -124,8 +124,8 @@ class MatMulTest {
         WeightTensor large = TestMatrices.tensor(arena, DType.BF16, 512, 512, big);
         MatMul m = new MatMul(3);
         m.linear(large, null, TestMatrices.gaussian(random, 8 * 512), 8, new float[8 * 512]);
-        List<Thread> workers = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("alibi4j-matmul-")).toList();
-        assertTrue(!workers.isEmpty(), "no worker thread named alibi4j-matmul-N");
+        List<Thread> workers = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("alibi4j-worker-")).toList();
+        assertTrue(!workers.isEmpty(), "no worker thread named alibi4j-worker-N");
         workers.forEach(t -> assertTrue(t.isDaemon(), t.getName()));
         m.close();
         for (Thread t : workers) {
