@@ -195,6 +195,9 @@ final class DecodeSplit {
      * reached it, and the computing (a group's heads on each row, or widening) and the memory's latency
      * added up instead of overlapping. Only for rows in a heap {@code float[]} or {@code short[]} that the
      * kernels stage (the one-head halves kernels, which widen a few rows at a time, ran slower with it).
+     * The loads are summed as floats on purpose: the chain of additions paces them a few cycles apart. Or-ing
+     * their bits instead, which lets them all go at once, was faster from the L3 cache but made D1 (32K keys,
+     * from memory) a third slower (bench/attention/RESULTS.md).
      */
     private void touchNextTile(HeadTensor t, int g, int first, int end, Scratch s) {
         int rows = Math.min(end, first + tile) - first;
