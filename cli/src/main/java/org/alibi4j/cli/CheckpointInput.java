@@ -30,7 +30,7 @@ final class CheckpointInput {
     @Option(names = "--backend", paramLabel = "NAME", description = "The attention backend (default: the best available).")
     String backend;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Threads for the matrix products (default: one per processor).")
+    @Option(names = "--threads", paramLabel = "N", description = "Threads for the matrix products, and the attention on cpu (default: one per processor).")
     Integer threads;
 
     /** Checks the flags that need no file, then loads the model. */
