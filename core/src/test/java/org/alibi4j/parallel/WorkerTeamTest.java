@@ -43,12 +43,7 @@ class WorkerTeamTest {
             // each part waits for the other: only two threads at once can finish the call
             team.run(2, p -> {
                 ran.add(Thread.currentThread());
-                both.countDown();
-                try {
-                    assertTrue(both.await(10, TimeUnit.SECONDS), "the other part never started");
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
+                arriveAndWait(both);
             });
             assertEquals(2, ran.size());
             assertTrue(ran.contains(Thread.currentThread()));
@@ -115,12 +110,7 @@ class WorkerTeamTest {
         CountDownLatch all = new CountDownLatch(3);
         team.run(3, p -> {
             workers.add(Thread.currentThread());
-            all.countDown();
-            try {
-                all.await(10, TimeUnit.SECONDS); // so that every thread takes one part
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
+            arriveAndWait(all); // so that every thread takes one part
         });
         workers.remove(Thread.currentThread());
         assertEquals(2, workers.size());
@@ -131,6 +121,16 @@ class WorkerTeamTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> team.run(2, p -> { }));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
         team.close(); // a second close does nothing
+    }
+
+    /** Counts this part in and waits for the others: only as many threads as parts at once can get past it. */
+    private static void arriveAndWait(CountDownLatch parts) {
+        parts.countDown();
+        try {
+            assertTrue(parts.await(10, TimeUnit.SECONDS), "the other parts never started");
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
