@@ -210,8 +210,9 @@ ATTENTION_SHAPES = {
 
 
 def loaded_blas():
-    """The BLAS and LAPACK libraries this process has mapped, from /proc/self/maps (those of a Python
-    environment from its site-packages on, so that the figures do not carry this machine's folders)."""
+    """The BLAS and LAPACK libraries this process has mapped, from /proc/self/maps: those of a Python
+    environment from its site-packages on, the system's by file name, so that the figures carry no folder
+    of this machine."""
     names = set()
     marker = 'site-packages' + os.sep
     with open('/proc/self/maps') as maps:
@@ -220,7 +221,7 @@ def loaded_blas():
             base = os.path.basename(path)
             if path.startswith('/') and any(key in base for key in ('blas', 'lapack', 'mkl', 'blis')):
                 real = os.path.realpath(path)
-                names.add(real[real.index(marker):] if marker in real else real)
+                names.add(real[real.index(marker):] if marker in real else os.path.basename(real) + ' (system)')
     return sorted(names) or ['none mapped (torch has not called a BLAS yet, or links one statically)']
 
 
@@ -360,7 +361,9 @@ def torch_backends():
     """What torch says it was built with: its BLAS, LAPACK and oneDNN (MKL-DNN), from torch.__config__.show()."""
     import re
     shown = torch.__config__.show()
-    picked = [line.strip().lstrip('- ') for line in shown.splitlines() if 'MKL-DNN' in line or 'oneDNN' in line]
+    # the version lines only: the build settings line also names the compiler's folder on PyTorch's build machine
+    picked = [line.strip().lstrip('- ') for line in shown.splitlines()
+              if ('MKL-DNN' in line or 'oneDNN' in line) and 'Build settings' not in line]
     picked += re.findall(r'\b(?:BLAS_INFO|LAPACK_INFO|USE_MKLDNN)=[^,\s]*', shown)
     return ['torch build: ' + '; '.join(picked)] if picked else []
 

@@ -97,10 +97,16 @@ public final class ModelSuite {
             run("prefill|fmaPeakBaseline", json, Map.of("model", models, "weights", weights,
                     "kv", new String[] {"F32"}, "context", new String[] {"512"}), quick);
         }
+        dropJvmPath(json);
         // what each fork's model ran on (AlibiModel.describe), one line per distinct description
         List<String> kernels = new ArrayList<>(new TreeSet<>(KernelLog.readAndClear().values()));
         new ModelReport.RunInfo(half, "java -cp bench/target/benchmarks.jar org.alibi4j.bench.ModelSuite " + arguments, started, loadBefore,
                 ModelReport.loadAverage(), THREADS, kernels).write(dir.resolve("model-" + half + ".properties"));
+    }
+
+    /** JMH records the forks' {@code java} by its full path: kept as {@code java}, so that results name no folder of the machine. */
+    private static void dropJvmPath(Path json) throws IOException {
+        Files.writeString(json, Files.readString(json).replaceAll("\"jvm\" : \"[^\"]*\"", "\"jvm\" : \"java\""));
     }
 
     private static void run(String methods, Path json, Map<String, String[]> params, boolean quick) throws RunnerException {

@@ -32,7 +32,7 @@ class AttentionReportTest {
         peer.setProperty("P1.F32.ms", "1374.4");
         peer.setProperty("torch", "1.13.0a0 (Debian python3-torch 1.13.1+dfsg-4)");
         peer.setProperty("cpu", "AMD EPYC");
-        peer.setProperty("blas", "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so");
+        peer.setProperty("blas", "libopenblasp-r0.3.21.so (system)");
         Properties sdpa = new Properties();
         sdpa.setProperty("P1.F32.ms", "515.4");
         sdpa.setProperty("torch", "2.13.0+cpu");
