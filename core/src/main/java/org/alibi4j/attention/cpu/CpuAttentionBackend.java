@@ -30,7 +30,6 @@ public final class CpuAttentionBackend implements AttentionBackend {
     /** A thread that is not the caller: a segment it cannot reach is confined to the caller's thread. */
     private static final Thread ELSEWHERE = Thread.ofVirtual().unstarted(() -> { });
 
-    private final int threads;
     private final WorkerTeam team;
     /** Whether {@link #close()} closes the team (it was made here). */
     private final boolean ownsTeam;
@@ -58,7 +57,6 @@ public final class CpuAttentionBackend implements AttentionBackend {
     }
 
     private CpuAttentionBackend(WorkerTeam team, boolean ownsTeam, AttentionKernels kernels) {
-        this.threads = team.threads();
         this.team = team;
         this.ownsTeam = ownsTeam;
         this.kernels = kernels;
@@ -83,7 +81,7 @@ public final class CpuAttentionBackend implements AttentionBackend {
 
     @Override
     public String device() {
-        return describe(threads, kernels);
+        return describe(threads(), kernels);
     }
 
     /** E.g. {@code "Java 25, 2 threads, Vector API 512-bit (16 floats)"}. */
@@ -98,7 +96,7 @@ public final class CpuAttentionBackend implements AttentionBackend {
 
     /** The threads a call may use. */
     public int threads() {
-        return threads;
+        return team.threads();
     }
 
     @Override
@@ -111,7 +109,7 @@ public final class CpuAttentionBackend implements AttentionBackend {
         int tiles = (q.rows() + kernels.queryTile() - 1) / kernels.queryTile();
         int heads = spec.totalHeads();
         long work = confined(q, k, v, out) ? 0 : (long) heads * q.rows() * k.rows() * spec.headDim();
-        if (PrefillTile.stagesWholeHeads(kernels, spec, k, v, threads)) {
+        if (PrefillTile.stagesWholeHeads(kernels, spec, k, v, threads())) {
             parallel(heads, work, (h, s) -> PrefillTile.runHead(kernels, spec, q, k, v, out, h, s));
             return;
         }
@@ -132,7 +130,7 @@ public final class CpuAttentionBackend implements AttentionBackend {
         Scratch step = take();
         try {
             step.logits = Scratch.atLeast(step.logits, (int) logits);
-            DecodeSplit split = new DecodeSplit(spec, position, threads, kernels.keyTile(), step.logits);
+            DecodeSplit split = new DecodeSplit(spec, position, threads(), kernels.keyTile(), step.logits);
             long work = confined(q, k, v, out) ? 0 : (long) spec.totalHeads() * (position + 1) * spec.headDim();
             parallel(split.items(), work, (item, s) -> split.score(kernels, q, k, item, s));
             split.findMax();
@@ -182,7 +180,7 @@ public final class CpuAttentionBackend implements AttentionBackend {
 
     /** Runs items {@code [0, items)}, pulled one at a time by up to {@code threads} threads, the caller's among them. */
     private void parallel(int items, long work, Item body) {
-        int workers = work < PARALLEL_THRESHOLD ? 1 : Math.min(threads, items);
+        int workers = work < PARALLEL_THRESHOLD ? 1 : Math.min(threads(), items);
         AtomicInteger next = new AtomicInteger();
         team.run(workers, worker -> {
             Scratch s = take();

@@ -6,7 +6,7 @@ package org.alibi4j.attention.cpu;
  */
 final class Scratch {
     float[] queries = new float[0];   // prefill: Q^T tile; decode: the group's query rows
-    float[] scores = new float[0];    // prefill: S^T tile; decode: [heads, keyTile]
+    float[] scores = new float[0];    // prefill: S^T tile
     float[] output = new float[0];    // prefill: O^T accumulators; decode: [heads, d]
     float[] max = new float[0];
     float[] sum = new float[0];
@@ -39,12 +39,14 @@ final class Scratch {
         values = atLeast(values, staged);
     }
 
-    /** Makes room for a decode tile of {@code heads} query heads and {@code bk} keys of {@code d} elements. */
+    /**
+     * Makes room for a decode tile of {@code heads} query heads and {@code bk} keys of {@code d} elements (the
+     * scores and weights live in the step's {@link #logits}).
+     */
     void forDecode(int heads, int bk, int d) {
         queries = atLeast(queries, heads * d);
-        scores = atLeast(scores, heads * bk);
         output = atLeast(output, heads * d);
-        perRow(heads);
+        sum = atLeast(sum, heads);
         keys = atLeast(keys, bk * d);
         values = atLeast(values, bk * d);
     }

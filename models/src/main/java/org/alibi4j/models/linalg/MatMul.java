@@ -13,11 +13,9 @@ import org.alibi4j.parallel.WorkerTeam;
  * API's where the JVM has the {@code jdk.incubator.vector} module, plain Java otherwise.
  */
 public final class MatMul implements AutoCloseable {
-
     /** Below this many multiply-adds a call runs on the calling thread alone. */
     private static final long PARALLEL_THRESHOLD = 1 << 16;
 
-    private final int threads;
     private final LinearKernels kernels;
     /** Why the kernels are not the Vector API's, or null. */
     private final String fallbackReason;
@@ -45,7 +43,6 @@ public final class MatMul implements AutoCloseable {
     }
 
     private MatMul(WorkerTeam team, boolean ownsTeam, LinearKernels kernels, String fallbackReason) {
-        this.threads = team.threads();
         this.team = team;
         this.ownsTeam = ownsTeam;
         this.kernels = kernels;
@@ -65,7 +62,7 @@ public final class MatMul implements AutoCloseable {
     }
 
     public int threads() {
-        return threads;
+        return team.threads();
     }
 
     /**
@@ -119,11 +116,11 @@ public final class MatMul implements AutoCloseable {
 
     /** How many parts a call is split into: one per thread, fewer where there are too few blocks or too little work. */
     private int parts(Weights w, int rows) {
-        if (threads == 1 || (long) rows * w.out() * w.in() < PARALLEL_THRESHOLD) {
+        if (threads() == 1 || (long) rows * w.out() * w.in() < PARALLEL_THRESHOLD) {
             return 1;
         }
         int blocks = Math.ceilDiv(w.out(), kernels.columnBlock());
-        return Math.min(threads, blocks);
+        return Math.min(threads(), blocks);
     }
 
     /** The first column of part {@code p} of {@code parts}: a multiple of the kernels' column block (or {@code out}). */
@@ -141,7 +138,7 @@ public final class MatMul implements AutoCloseable {
      * {@code "plain Java, 2 threads: <why the Vector API is not used>"}.
      */
     public String describe() {
-        String what = kernels.describe() + ", " + threads + (threads == 1 ? " thread" : " threads");
+        String what = kernels.describe() + ", " + threads() + (threads() == 1 ? " thread" : " threads");
         return fallbackReason == null ? what : what + ": " + fallbackReason;
     }
 
