@@ -6,7 +6,7 @@ import org.alibi4j.parallel.WorkerTeam;
 /**
  * The matrix products of a model, on a {@link WorkerTeam} (its own, or one shared with the model's
  * attention). Thread-safe: several sessions may call it at once; each call splits its output columns
- * into one part per thread and runs them on the calling thread and the team's workers.
+ * into parts (contiguous column blocks) and runs them on the calling thread and the team's workers.
  *
  * <p>The weights stay at their stored precision (F32, F16 or BF16) and are widened exactly to float as
  * they are read; products and sums are in float. The inner loops are {@link LinearKernels}: the Vector
@@ -15,6 +15,15 @@ import org.alibi4j.parallel.WorkerTeam;
 public final class MatMul implements AutoCloseable {
     /** Below this many multiply-adds a call runs on the calling thread alone. */
     private static final long PARALLEL_THRESHOLD = 1 << 16;
+    /**
+     * Below this many input rows (a decode step's one, a few), a product is a read of its weights, and is split
+     * into {@value #PARTS_PER_THREAD_FEW_ROWS} parts per thread, which the threads take as they come: on a shared
+     * machine a thread held up for a while leaves its remaining parts to the others, and one thread alone reads
+     * nearly as fast as two (bench/models/RESULTS.md). Many rows stay one part per thread: each part packs all the
+     * inputs again.
+     */
+    private static final int FEW_ROWS = 8;
+    private static final int PARTS_PER_THREAD_FEW_ROWS = 4;
 
     private final LinearKernels kernels;
     /** Why the kernels are not the Vector API's, or null. */
@@ -114,13 +123,16 @@ public final class MatMul implements AutoCloseable {
         team.run(parts, p -> kernels.linear(w, bias, x, rows, y, split(w.out(), parts, p), split(w.out(), parts, p + 1)));
     }
 
-    /** How many parts a call is split into: one per thread, fewer where there are too few blocks or too little work. */
+    /**
+     * How many parts a call is split into: one per thread, or {@value #PARTS_PER_THREAD_FEW_ROWS} per thread for a
+     * few input rows; fewer where there are too few column blocks or too little work.
+     */
     private int parts(Weights w, int rows) {
         if (threads() == 1 || (long) rows * w.out() * w.in() < PARALLEL_THRESHOLD) {
             return 1;
         }
         int blocks = Math.ceilDiv(w.out(), kernels.columnBlock());
-        return Math.min(threads(), blocks);
+        return Math.min(threads() * (rows < FEW_ROWS ? PARTS_PER_THREAD_FEW_ROWS : 1), blocks);
     }
 
     /** The first column of part {@code p} of {@code parts}: a multiple of the kernels' column block (or {@code out}). */

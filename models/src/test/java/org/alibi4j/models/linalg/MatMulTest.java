@@ -138,6 +138,32 @@ class MatMulTest {
     }
 
     @Test
+    void resultsAreTheSameBitsOnAnyNumberOfThreads() {
+        // out = 1000: 16 column blocks of 64, split into 1, 2, 3, 5 or 8 parts (a few rows: 4 parts a thread)
+        int out = 1000;
+        int in = 300;
+        SplittableRandom random = new SplittableRandom(11);
+        for (DType dtype : DType.values()) {
+            WeightTensor big = TestMatrices.tensor(arena, dtype, out, in, TestMatrices.gaussian(random, out * in));
+            float[] bias = TestMatrices.gaussian(random, out);
+            for (int rows : new int[] {1, 3, 40}) {
+                float[] x = TestMatrices.gaussian(random, rows * in);
+                float[] expected = new float[rows * out];
+                try (MatMul single = new MatMul(1)) {
+                    single.linear(big, bias, x, rows, expected);
+                }
+                for (int threads : new int[] {2, 3, 5}) {
+                    float[] y = new float[rows * out];
+                    try (MatMul matMul = new MatMul(threads)) {
+                        matMul.linear(big, bias, x, rows, y);
+                    }
+                    assertArrayEquals(expected, y, dtype + ", " + rows + " rows, " + threads + " threads");
+                }
+            }
+        }
+    }
+
+    @Test
     void sessionsInSeveralThreadsMayCallAtOnce() throws Exception {
         int out = 300;
         int in = 257;
