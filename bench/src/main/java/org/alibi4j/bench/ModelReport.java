@@ -16,6 +16,7 @@ import com.google.gson.JsonParser;
 import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.util.ListStatistics;
 
 /**
  * The markdown section of {@link ModelSuite}'s results: decode against the read baseline of its bytes, prefill
@@ -54,9 +55,13 @@ final class ModelReport {
                     r.getPrimaryResult().getScoreError(), iterations.stream().mapToDouble(Double::doubleValue).toArray());
         }
 
-        /** The results in a JMH JSON result file (each must be in ms/op, as ModelBenchmark's are). */
+        /**
+         * The results in a JMH JSON result file (each must be in ms/op, as ModelBenchmark's are). Entries of the same
+         * method and parameters (a row that {@link ModelSuite} ran in several rounds) make one result: every iteration
+         * of every round, their mean, and the 99.9% error JMH would give them as forks of one run.
+         */
         static List<Measured> readJson(Path file) throws IOException {
-            List<Measured> all = new ArrayList<>();
+            Map<String, Measured> merged = new java.util.LinkedHashMap<>();
             for (JsonElement e : JsonParser.parseString(Files.readString(file)).getAsJsonArray()) {
                 JsonObject o = e.getAsJsonObject();
                 JsonObject metric = o.getAsJsonObject("primaryMetric");
@@ -69,11 +74,22 @@ final class ModelReport {
                 metric.getAsJsonArray("rawData").forEach(fork -> fork.getAsJsonArray().forEach(v -> iterations.add(v.getAsDouble())));
                 JsonElement error = metric.get("scoreError");
                 String benchmark = o.get("benchmark").getAsString();
-                all.add(new Measured(benchmark.substring(benchmark.lastIndexOf('.') + 1), params, metric.get("score").getAsDouble(),
+                Measured m = new Measured(benchmark.substring(benchmark.lastIndexOf('.') + 1), params, metric.get("score").getAsDouble(),
                         error.isJsonPrimitive() && error.getAsJsonPrimitive().isNumber() ? error.getAsDouble() : Double.NaN,
-                        iterations.stream().mapToDouble(Double::doubleValue).toArray()));
+                        iterations.stream().mapToDouble(Double::doubleValue).toArray());
+                merged.merge(m.method() + " " + params, m, Measured::with);
             }
-            return all;
+            return new ArrayList<>(merged.values());
+        }
+
+        /** This result and {@code other} (same method and parameters) as one: the iterations of both. */
+        Measured with(Measured other) {
+            ListStatistics all = new ListStatistics();
+            double[] both = java.util.stream.DoubleStream.concat(java.util.Arrays.stream(iterations), java.util.Arrays.stream(other.iterations)).toArray();
+            for (double v : both) {
+                all.addValue(v);
+            }
+            return new Measured(method, params, all.getMean(), all.getMeanErrorAt(0.999), both);
         }
 
         String param(String name) {
@@ -82,7 +98,11 @@ final class ModelReport {
     }
 
     /** What the report says about a run besides its numbers; {@code half} is decode or prefill. */
-    record RunInfo(String half, String command, String started, String loadBefore, String loadAfter, String threads, List<String> kernels) {
+    record RunInfo(String half, String command, String started, String loadBefore, String loadAfter, String threads, List<String> kernels,
+                   String order) {
+        /** What runs written before ModelSuite ran a row's pair together did: JMH's order, every benchmark row and then every baseline row. */
+        static final String GRID_ORDER = "every row of the benchmark, then every row of its baseline, one fork each";
+
         private static final String KERNELS = "kernels.";
 
         void write(Path file) throws IOException {
@@ -93,6 +113,7 @@ final class ModelReport {
             p.setProperty("loadBefore", loadBefore);
             p.setProperty("loadAfter", loadAfter);
             p.setProperty("threads", threads);
+            p.setProperty("order", order);
             for (int i = 0; i < kernels.size(); i++) {
                 p.setProperty(KERNELS + i, kernels.get(i));
             }
@@ -111,7 +132,7 @@ final class ModelReport {
                 kernels.add(p.getProperty(KERNELS + i));
             }
             return new RunInfo(p.getProperty("half", "?"), p.getProperty("command", "?"), p.getProperty("started", "?"), p.getProperty("loadBefore", "?"),
-                    p.getProperty("loadAfter", "?"), p.getProperty("threads", "?"), kernels);
+                    p.getProperty("loadAfter", "?"), p.getProperty("threads", "?"), kernels, p.getProperty("order", GRID_ORDER));
         }
     }
 
@@ -156,7 +177,8 @@ final class ModelReport {
         for (RunInfo run : runs) {
             md.append("The ").append(run.half()).append(" tables: written by `").append(run.command()).append("` (JMH ").append(jmhVersion())
                     .append("), started ").append(run.started()).append(", load average ").append(run.loadBefore()).append(" before, ")
-                    .append(run.loadAfter()).append(" after; JMH's results in `model-").append(run.half()).append(".json` beside this file.\n\n");
+                    .append(run.loadAfter()).append(" after; in this order: ").append(run.order()).append("; JMH's results in `model-")
+                    .append(run.half()).append(".json` beside this file.\n\n");
         }
         md.append("| | |\n|---|---|\n");
         md.append("| CPU | ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors()).append(" processors, ")

@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -35,6 +39,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  */
 public final class ModelSuite {
     private static final String THREADS = "2";
+    /** Rounds of each row in {@code full}, {@code decode} and {@code prefill}. */
+    private static final int ROUNDS = 2;
     private static final List<String> MODES = List.of("full", "decode", "prefill", "quick", "report");
 
     private ModelSuite() {
@@ -81,41 +87,60 @@ public final class ModelSuite {
 
     /**
      * One half of the grid, {@code decode} (with its read baseline) or {@code prefill} (with the FMA peak): JMH's
-     * results into {@code model-HALF.json}, the run's description into {@code model-HALF.properties}.
+     * results into {@code model-HALF.json}, the run's description into {@code model-HALF.properties}. Each row runs
+     * its benchmark and then its baseline, one fork each, {@value #ROUNDS} times over (in {@code quick}, once) before the next row: so that a
+     * ratio compares moments a minute apart (a whole grid of one and then a whole grid of the other put half an hour
+     * between them, and this shared machine's memory bandwidth moves by a third within such a time).
      */
     private static void runHalf(String half, Path dir, String arguments, boolean quick) throws RunnerException, IOException {
         String started = ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME);
         String loadBefore = ModelReport.loadAverage();
-        String[] models = quick ? new String[] {"bloom-560m"} : new String[] {"bloom-560m", "mpt-1b"};
-        String[] weights = quick ? new String[] {"F16"} : new String[] {"F16", "BF16"};
-        Path json = dir.resolve("model-" + half + ".json");
-        if (half.equals("decode")) {
-            run("decode|decodeReadBaseline", json, Map.of("model", models, "weights", weights,
-                    "kv", quick ? new String[] {"F32"} : new String[] {"F32", "F16"},
-                    "context", quick ? new String[] {"512"} : new String[] {"512", "4096"}), quick);
-        } else {
-            run("prefill|fmaPeakBaseline", json, Map.of("model", models, "weights", weights,
-                    "kv", new String[] {"F32"}, "context", new String[] {"512"}), quick);
+        List<String> models = quick ? List.of("bloom-560m") : List.of("bloom-560m", "mpt-1b");
+        List<String> weights = quick ? List.of("F16") : List.of("F16", "BF16");
+        boolean decode = half.equals("decode");
+        List<String> kvs = decode && !quick ? List.of("F32", "F16") : List.of("F32");
+        List<String> contexts = decode && !quick ? List.of("512", "4096") : List.of("512");
+        String methods = decode ? "decode|decodeReadBaseline" : "prefill|fmaPeakBaseline";
+        int rounds = quick ? 1 : ROUNDS;
+        JsonArray all = new JsonArray();
+        Path rowJson = Files.createTempFile(dir, "row-", ".json");
+        try {
+            for (String model : models) {
+                for (String w : weights) {
+                    for (String kv : kvs) {
+                        for (String context : contexts) {
+                            for (int round = 0; round < rounds; round++) {
+                                run(methods, rowJson, Map.of("model", model, "weights", w, "kv", kv, "context", context), quick);
+                                for (JsonElement result : JsonParser.parseString(Files.readString(rowJson)).getAsJsonArray()) {
+                                    // JMH records the forks' java by its full path: kept as java, so that results name no folder of the machine
+                                    result.getAsJsonObject().addProperty("jvm", "java");
+                                    all.add(result);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            Files.deleteIfExists(rowJson);
         }
-        dropJvmPath(json);
+        Path json = dir.resolve("model-" + half + ".json");
+        Files.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(all) + "\n");
         // what each fork's model ran on (AlibiModel.describe), one line per distinct description
         List<String> kernels = new ArrayList<>(new TreeSet<>(KernelLog.readAndClear().values()));
         new ModelReport.RunInfo(half, "java -cp bench/target/benchmarks.jar org.alibi4j.bench.ModelSuite " + arguments, started, loadBefore,
-                ModelReport.loadAverage(), THREADS, kernels).write(dir.resolve("model-" + half + ".properties"));
+                ModelReport.loadAverage(), THREADS, kernels, rounds + (rounds == 1 ? " round" : " rounds")
+                + " of each row (the benchmark, then its baseline, one fork each) before the next row").write(dir.resolve("model-" + half + ".properties"));
     }
 
-    /** JMH records the forks' {@code java} by its full path: kept as {@code java}, so that results name no folder of the machine. */
-    private static void dropJvmPath(Path json) throws IOException {
-        Files.writeString(json, Files.readString(json).replaceAll("\"jvm\" : \"[^\"]*\"", "\"jvm\" : \"java\""));
-    }
-
-    private static void run(String methods, Path json, Map<String, String[]> params, boolean quick) throws RunnerException {
+    /** One row of the grid: {@code methods} (a benchmark and its baseline), one fork each, into {@code json}. */
+    private static void run(String methods, Path json, Map<String, String> row, boolean quick) throws RunnerException {
         ChainedOptionsBuilder options = new OptionsBuilder().include("\\.ModelBenchmark\\.(" + methods + ")$").forks(1)
                 .param("threads", THREADS).result(json.toString()).resultFormat(ResultFormatType.JSON);
         if (quick) {
             options.warmupIterations(1).measurementIterations(2);
         }
-        params.forEach(options::param);
+        row.forEach(options::param);
         new Runner(options.build()).run();
     }
 }
